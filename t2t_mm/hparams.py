@@ -118,8 +118,11 @@ class HParams:
         return key in self._values
 
     def _unknown(self, key):
-        return HParamsError(
-            f"hparams set '{self.set_name}' has no '{key}'.{naming.did_you_mean(key, self._values)}")
+        """Names the key, the type the closest existing key expects, and the closest keys."""
+        close = naming.closest(key, self._values)
+        expected = f" ({_type_name(self._values[close[0]])} expected)" if close else ""
+        return HParamsError(f"hparams set '{self.set_name}' has no '{key}'{expected}."
+                            f"{naming.did_you_mean(key, self._values)}")
 
     def parse(self, overrides):
         """Applies 'a=1,b=[1,2]' overrides; every key is checked before any is set."""
@@ -130,9 +133,7 @@ class HParams:
                                    "e.g. --hparams='moe_num_experts=16,moe_k=2'")
             key, text = (s.strip() for s in item.split("=", 1))
             if key not in self._values:
-                hint = naming.did_you_mean(key, self._values)
-                raise HParamsError(f"hparams set '{self.set_name}' has no '{key}' "
-                                   f"({_type_name(_parse_literal(text))} given).{hint}")
+                raise self._unknown(key)
             value = _parse_literal(text)
             if isinstance(self._values[key], str):
                 value = text  # strings are taken verbatim

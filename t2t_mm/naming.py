@@ -13,7 +13,7 @@ def snake_case(name):
 def closest(name, candidates, n=3):
     """The closest candidate names, best first; substring matches count even when difflib misses them."""
     candidates = sorted(candidates)
-    found = difflib.get_close_matches(name, candidates, n=n, cutoff=0.5)
+    found = difflib.get_close_matches(name, candidates, n=n, cutoff=0.6)
     for cand in candidates:
         if len(found) >= n:
             break

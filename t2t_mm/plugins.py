@@ -2,10 +2,11 @@
 group, user directories through --usr_dir (imported once per process, as T2T's --t2t_usr_dir)."""
 import importlib
 import importlib.metadata
-import importlib.util
+import hashlib
 import os
 import sys
 import traceback
+import types
 
 from t2t_mm.errors import PluginError
 
@@ -35,22 +36,20 @@ def load_entry_points():
 
 
 def import_usr_dir(usr_dir):
-    """Imports every .py module (and package) in usr_dir once, so their decorators register."""
+    """Imports every .py module (and package) in usr_dir once, so their decorators register.
+    The folder becomes a package of its own, so its modules may import each other relatively."""
     path = os.path.abspath(os.path.expanduser(usr_dir))
     if not os.path.isdir(path):
         raise PluginError(f"--usr_dir={usr_dir}: no such directory")
     if ("usr_dir", path) in _loaded:
         return
-    package_name = "t2t_mm_usr_" + str(abs(hash(path)))
-    init = os.path.join(path, "__init__.py")
-    spec = importlib.util.spec_from_file_location(
-        package_name, init if os.path.exists(init) else None, submodule_search_locations=[path])
-    package = importlib.util.module_from_spec(spec)
+    package_name = "t2t_mm_usr_" + hashlib.sha1(path.encode()).hexdigest()[:12]
+    package = types.ModuleType(package_name)
+    package.__path__ = [path]
     sys.modules[package_name] = package
-    _exec(spec, package, init if os.path.exists(init) else path)
     for entry in sorted(os.listdir(path)):
         full = os.path.join(path, entry)
-        is_module = entry.endswith(".py") and entry != "__init__.py"
+        is_module = entry.endswith(".py")
         is_package = os.path.isdir(full) and os.path.exists(os.path.join(full, "__init__.py"))
         if not (is_module or is_package) or entry.startswith((".", "_")):
             continue
@@ -59,19 +58,10 @@ def import_usr_dir(usr_dir):
             continue
         try:
             importlib.import_module(name)
-        except Exception as exc:
+        except Exception as exc:  # name the user's file, keep the original exception
             sys.modules.pop(name, None)
             raise PluginError(f"--usr_dir: {full} failed to import: {_describe(exc)}") from exc
     _loaded.add(("usr_dir", path))
-
-
-def _exec(spec, module, where):
-    if spec.loader is None:
-        return
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise PluginError(f"--usr_dir: {where} failed to import: {_describe(exc)}") from exc
 
 
 def load_all(usr_dir=None):
