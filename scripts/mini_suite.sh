@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job, end to end on the offline mini suite: install into .venv, generate all mini problems,
+# train multimodel_tiny jointly on them (bounded time on a 2-core CPU), evaluate each, decode examples.
+# Usage: bash scripts/mini_suite.sh [WORK_DIR]   (default ./mini_run; TRAIN_STEPS=... to change the length)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${1:-mini_run}
+TRAIN_STEPS=${TRAIN_STEPS:-3000}
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e .
+BIN=.venv/bin
+
+$BIN/mm-datagen --problem=mini_suite --data_dir="$WORK/data" --tmp_dir="$WORK/raw"
+$BIN/mm-trainer --problems=mini_suite --hparams_set=multimodel_tiny \
+    --data_dir="$WORK/data" --output_dir="$WORK/train" --train_steps="$TRAIN_STEPS"
+.venv/bin/python scripts/show_decodes.py --data_dir="$WORK/data" --output_dir="$WORK/train"
