@@ -1,0 +1,101 @@
+"""Multi-head dot-product attention and the MultiModel's attention block (Kaiser et al. 2017, Sec. 2.3).
+
+AttentionBlock(targets, source):
+    q = SelfAttention(ConvBlock(ConvBlock(targets + timing)))       causal when targets are decoded
+    k, v = PointwiseConv_k(source), PointwiseConv_v(source)           the source's two pointwise convs
+    out = MultiHeadAttention(q, k, v)                                 masked where the source is padding
+Softmax runs in float32 so mixed precision cannot overflow the -1e9 mask bias.
+"""
+import keras
+from keras import ops
+
+from t2t_mm.errors import UserError
+from t2t_mm.layers.conv import ConvBlock
+from t2t_mm.layers.timing import AddTimingSignal
+
+NEG_INF = -1e9
+
+
+def attention_bias(key_mask=None, query_length=None, key_length=None, causal=False):
+    """Additive float32 bias broadcastable to [B, heads, Tq, Tk]: -1e9 on padded keys / future keys."""
+    bias = 0.0
+    if key_mask is not None:
+        bias = (1.0 - ops.cast(key_mask, "float32"))[:, None, None, :] * NEG_INF
+    if causal:
+        q = ops.arange(query_length)[:, None]
+        k = ops.arange(key_length)[None, :]
+        bias = bias + ops.cast(k > q, "float32")[None, None] * NEG_INF
+    return bias
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class MultiHeadAttention(keras.layers.Layer):
+    """Scaled dot-product attention with `num_heads` heads, learned q/k/v/output projections."""
+
+    def __init__(self, hidden_size, num_heads, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if hidden_size % num_heads:
+            raise UserError(f"hidden_size={hidden_size} must be divisible by num_heads={num_heads} "
+                            "(set --hparams='num_heads=...')")
+        self.hidden_size, self.num_heads, self.dropout_rate = hidden_size, num_heads, float(dropout)
+        self.q_proj = keras.layers.Dense(hidden_size, use_bias=False, name="q")
+        self.k_proj = keras.layers.Dense(hidden_size, use_bias=False, name="k")
+        self.v_proj = keras.layers.Dense(hidden_size, use_bias=False, name="v")
+        self.out_proj = keras.layers.Dense(hidden_size, use_bias=False, name="output")
+        self.dropout = keras.layers.Dropout(self.dropout_rate)
+
+    def _split(self, x):
+        b, t = ops.shape(x)[0], ops.shape(x)[1]
+        x = ops.reshape(x, (b, t, self.num_heads, self.hidden_size // self.num_heads))
+        return ops.transpose(x, (0, 2, 1, 3))
+
+    def call(self, queries, keys, values, bias=0.0, training=False):
+        q = self._split(self.q_proj(queries))
+        k = self._split(self.k_proj(keys))
+        v = self._split(self.v_proj(values))
+        scale = (self.hidden_size // self.num_heads) ** -0.5
+        logits = ops.cast(ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))), "float32") * scale + bias
+        weights = ops.cast(ops.softmax(logits, axis=-1), v.dtype)
+        weights = self.dropout(weights, training=training)
+        out = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
+        b, t = ops.shape(out)[0], ops.shape(out)[1]
+        return self.out_proj(ops.reshape(out, (b, t, self.hidden_size)))
+
+    def get_config(self):
+        return {**super().get_config(), "hidden_size": self.hidden_size, "num_heads": self.num_heads,
+                "dropout": self.dropout_rate}
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class AttentionBlock(keras.layers.Layer):
+    """The paper's attention block; causal=True for decoded targets (conv padding and self-attention)."""
+
+    def __init__(self, hidden_size, num_heads, kernel_sizes, dilations, causal=False, dropout=0.0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size, self.num_heads, self.causal = hidden_size, num_heads, causal
+        self.kernel_sizes, self.dilations, self.dropout_rate = list(kernel_sizes), list(dilations), dropout
+        padding = "causal" if causal else "same"
+        self.timing = AddTimingSignal(name="timing")
+        self.conv_blocks = [ConvBlock(hidden_size, kernel_sizes, dilations, padding, dropout,
+                                      name=f"target_conv{i}") for i in range(2)]
+        self.self_attention = MultiHeadAttention(hidden_size, num_heads, dropout, name="self_attention")
+        self.source_keys = keras.layers.Dense(hidden_size, name="source_keys")
+        self.source_values = keras.layers.Dense(hidden_size, name="source_values")
+        self.attention = MultiHeadAttention(hidden_size, num_heads, dropout, name="source_attention")
+
+    def call(self, targets, source, source_mask=None, target_mask=None, training=False):
+        x = self.timing(targets)
+        for block in self.conv_blocks:
+            x = block(x, None if self.causal else target_mask, training=training)
+        length = ops.shape(x)[1]
+        self_bias = attention_bias(None if self.causal else target_mask, length, length, self.causal)
+        queries = self.self_attention(x, x, x, self_bias, training=training)
+        bias = attention_bias(source_mask)
+        return self.attention(queries, self.source_keys(source), self.source_values(source), bias,
+                              training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "hidden_size": self.hidden_size, "num_heads": self.num_heads,
+                "kernel_sizes": self.kernel_sizes, "dilations": self.dilations, "causal": self.causal,
+                "dropout": self.dropout_rate}

@@ -1,0 +1,97 @@
+"""The MultiModel's convolutional building blocks (Kaiser et al. 2017, Sec. 2.2).
+
+ConvStep  = LN(SepConv_{d,s,f}(ReLU(x)))   depthwise separable conv with dilation d, stride s, f filters.
+ConvBlock = four ConvSteps; the block input is added to the outputs of the 2nd and 4th step:
+    h1 = step1(x); h2 = x + step2(h1); h3 = step3(h2); out = Dropout(x + step4(h3)).
+
+Steps work on sequences [B, T, C] (rank=1) or feature maps [B, H, W, C] (rank=2). Causal padding
+(left-padding only, rank 1) keeps position t from seeing t+1: the mixer and decoder need it.
+An optional padding mask [B, T] (1 = real, 0 = pad) zeroes padded positions before every conv so
+padding never leaks into real positions.
+"""
+import keras
+from keras import ops
+
+from t2t_mm.errors import UserError
+
+
+def _tuple(value, rank):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * rank
+
+
+def apply_mask(x, mask):
+    """x with padded positions zeroed; mask [B, T] broadcast over channels (None: unchanged)."""
+    if mask is None:
+        return x
+    return x * ops.cast(ops.expand_dims(mask, -1), x.dtype)
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class ConvStep(keras.layers.Layer):
+    """LN(SepConv(ReLU(x))); preactivate=False skips the ReLU (for raw pixels / waveforms)."""
+
+    def __init__(self, filters, kernel_size=3, dilation=1, strides=1, padding="same", rank=1,
+                 preactivate=True, **kwargs):
+        super().__init__(**kwargs)
+        if padding not in ("same", "causal"):
+            raise UserError(f"ConvStep padding must be 'same' or 'causal', got {padding!r}")
+        if padding == "causal" and rank != 1:
+            raise UserError("ConvStep: causal padding exists only for sequences (rank=1)")
+        if rank not in (1, 2):
+            raise UserError(f"ConvStep rank must be 1 or 2, got {rank}")
+        self.filters, self.rank = int(filters), rank
+        self.kernel_size = _tuple(kernel_size, rank)
+        self.dilation = _tuple(dilation, rank)
+        self.strides = _tuple(strides, rank)
+        if max(self.dilation) > 1 and max(self.strides) > 1:
+            raise UserError("ConvStep: dilation and stride > 1 together are not supported; use one")
+        self.padding, self.preactivate = padding, preactivate
+        conv_cls = keras.layers.SeparableConv1D if rank == 1 else keras.layers.SeparableConv2D
+        self.conv = conv_cls(
+            self.filters, self.kernel_size if rank == 2 else self.kernel_size[0],
+            strides=self.strides if rank == 2 else self.strides[0],
+            dilation_rate=self.dilation if rank == 2 else self.dilation[0],
+            padding="valid" if padding == "causal" else "same", name="sepconv")
+        self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="ln")
+
+    def call(self, x, padding_mask=None):
+        x = apply_mask(x, padding_mask)
+        if self.preactivate:
+            x = ops.relu(x)
+        if self.padding == "causal":
+            left = (self.kernel_size[0] - 1) * self.dilation[0]
+            x = ops.pad(x, [[0, 0], [left, 0], [0, 0]])
+        return self.norm(self.conv(x))
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                "dilation": list(self.dilation), "strides": list(self.strides), "padding": self.padding,
+                "rank": self.rank, "preactivate": self.preactivate}
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class ConvBlock(keras.layers.Layer):
+    """Four ConvSteps of width `filters` (= input width) with the paper's two skips, then dropout."""
+
+    def __init__(self, filters, kernel_sizes=(3, 3, 15, 15), dilations=(1, 1, 1, 8), padding="same",
+                 dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if len(kernel_sizes) != 4 or len(dilations) != 4:
+            raise UserError(f"ConvBlock needs 4 kernel sizes and 4 dilations (hparams conv_kernel_sizes, "
+                            f"conv_dilations), got {list(kernel_sizes)} and {list(dilations)}")
+        self.filters, self.padding, self.dropout_rate = int(filters), padding, float(dropout)
+        self.kernel_sizes, self.dilations = [int(k) for k in kernel_sizes], [int(d) for d in dilations]
+        self.steps = [ConvStep(self.filters, k, d, padding=padding, name=f"step{i + 1}")
+                      for i, (k, d) in enumerate(zip(self.kernel_sizes, self.dilations))]
+        self.dropout = keras.layers.Dropout(self.dropout_rate)
+
+    def call(self, x, padding_mask=None, training=False):
+        h1 = self.steps[0](x, padding_mask)
+        h2 = x + self.steps[1](h1, padding_mask)
+        h3 = self.steps[2](h2, padding_mask)
+        out = x + self.steps[3](h3, padding_mask)
+        return self.dropout(out, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_sizes": self.kernel_sizes,
+                "dilations": self.dilations, "padding": self.padding, "dropout": self.dropout_rate}

@@ -1,0 +1,158 @@
+"""Sparsely-gated mixture of experts (Shazeer et al. 2017) with sparse, static-shape dispatch.
+
+Gating (always float32, also under mixed precision):
+    H(x)_i = (x W_g)_i + StandardNormal() * Softplus((x W_noise)_i)      noise only while training
+    G(x)   = Softmax(KeepTopK(H(x), k))                                  softmax over the k kept logits
+Balancing loss (times loss_coef):  CV(Importance)^2 + CV(Load)^2,  CV = std / mean over experts,
+    Importance_i = sum_x G(x)_i,
+    Load_i       = sum_x P(x, i),  P(x, i) = Phi(((x W_g)_i - kth_excluding(H(x), k, i)) / Softplus(..)_i)
+    (kth_excluding is the k-th largest noisy logit among the other experts; without noise Load counts
+    the tokens routed to each expert).
+Dispatch: each (token, choice) pair gets a slot in its expert's buffer of static capacity
+    C = min(tokens, ceil(capacity_factor * k * tokens / experts)),
+first choices before second choices; pairs past capacity are dropped (counted). Tokens are gathered
+into [experts, C, d], every expert runs as one batched einsum, and the results are combined weighted
+by the gates: compute grows with k * capacity_factor, not with the number of experts, and all shapes
+are static so the layer compiles under XLA. Padding tokens (mask 0) are neither routed nor counted.
+"""
+import math
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from t2t_mm.errors import UserError
+
+
+def cv_squared(values):
+    """Squared coefficient of variation (population variance / mean^2) of a float32 vector."""
+    values = ops.cast(values, "float32")
+    if values.shape[0] == 1:
+        return ops.zeros(())
+    mean = ops.mean(values)
+    return ops.mean(ops.square(values - mean)) / (ops.square(mean) + 1e-10)
+
+
+def normal_cdf(x):
+    return 0.5 * (1.0 + ops.erf(x / math.sqrt(2.0)))
+
+
+def expert_capacity(num_tokens, num_experts, k, capacity_factor):
+    """Slots per expert; a Python int for a static token count (XLA), else a scalar tensor."""
+    if isinstance(num_tokens, int):
+        return max(1, min(num_tokens, math.ceil(capacity_factor * k * num_tokens / num_experts)))
+    n = tf.cast(num_tokens, tf.float32)
+    cap = tf.cast(tf.math.ceil(capacity_factor * k * n / num_experts), tf.int32)
+    return tf.maximum(1, tf.minimum(tf.cast(num_tokens, tf.int32), cap))
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class SparseMoE(keras.layers.Layer):
+    """x [..., d] -> [..., d]: sum over the top-k experts of gate * FFN_e(x) (ReLU FFNs d->h->d)."""
+
+    def __init__(self, num_experts, k, expert_hidden_size, capacity_factor=1.25, loss_coef=1e-2,
+                 noisy_gating=True, noise_epsilon=1e-2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 1 <= k <= num_experts:
+            raise UserError(f"MoE needs 1 <= moe_k <= moe_num_experts, got k={k}, "
+                            f"experts={num_experts}: fix --hparams='moe_k=...,moe_num_experts=...'")
+        if capacity_factor <= 0:
+            raise UserError(f"moe_capacity_factor must be > 0, got {capacity_factor}")
+        self.num_experts, self.k, self.expert_hidden_size = int(num_experts), int(k), int(expert_hidden_size)
+        self.capacity_factor, self.loss_coef = float(capacity_factor), float(loss_coef)
+        self.noisy_gating, self.noise_epsilon, self.seed = bool(noisy_gating), float(noise_epsilon), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        d, e, h = int(input_shape[-1]), self.num_experts, self.expert_hidden_size
+        # Shazeer et al. initialize W_g and W_noise to zero: all experts start equally likely.
+        self.w_gate = self.add_weight((d, e), "zeros", name="w_gate", autocast=False)
+        self.w_noise = self.add_weight((d, e), "zeros", name="w_noise", autocast=False)
+        limit_in, limit_out = math.sqrt(6.0 / (d + h)), math.sqrt(6.0 / (h + d))
+        self.w_in = self.add_weight((e, d, h), keras.initializers.RandomUniform(-limit_in, limit_in),
+                                    name="expert_w_in")
+        self.b_in = self.add_weight((e, h), "zeros", name="expert_b_in")
+        self.w_out = self.add_weight((e, h, d), keras.initializers.RandomUniform(-limit_out, limit_out),
+                                     name="expert_w_out")
+        self.b_out = self.add_weight((e, d), "zeros", name="expert_b_out")
+        # Metrics of the last call (read by moe_stats() for TensorBoard).
+        self.expert_load = self.add_weight((e,), "zeros", name="expert_load", trainable=False,
+                                           aggregation="only_first_replica", autocast=False)
+        self.dropped_fraction = self.add_weight((), "zeros", name="dropped_fraction", trainable=False,
+                                                aggregation="only_first_replica", autocast=False)
+
+    # ---- gating -------------------------------------------------------------------------------
+    def gate(self, x, valid, training=False):
+        """x [N, d], valid [N] -> (gates [N, k], experts [N, k] int32, importance [E], load [E])."""
+        e, k = self.num_experts, self.k
+        x32 = ops.cast(x, "float32")
+        clean = ops.matmul(x32, self.w_gate)
+        noisy = self.noisy_gating and training
+        if noisy:
+            noise_std = ops.softplus(ops.matmul(x32, self.w_noise)) + self.noise_epsilon
+            logits = clean + keras.random.normal(ops.shape(clean), seed=self.seed_generator) * noise_std
+        else:
+            logits = clean
+        top_logits, top_experts = tf.math.top_k(logits, k=min(k + 1, e))
+        gates = ops.softmax(top_logits[:, :k], axis=-1) * valid[:, None]
+        experts = tf.cast(top_experts[:, :k], tf.int32)
+        routed = ops.one_hot(experts, e, dtype="float32")              # [N, k, E]
+        importance = ops.sum(routed * gates[:, :, None], axis=(0, 1))
+        if noisy and k < e:
+            threshold_if_in = top_logits[:, k:k + 1]                    # (k+1)-th largest
+            threshold_if_out = top_logits[:, k - 1:k]                   # k-th largest
+            is_in = logits > threshold_if_in
+            threshold = ops.where(is_in, threshold_if_in, threshold_if_out)
+            prob = normal_cdf((clean - threshold) / noise_std)
+            load = ops.sum(prob * valid[:, None], axis=0)
+        else:
+            load = ops.stop_gradient(ops.sum(routed * valid[:, None, None], axis=(0, 1)))
+        return gates, experts, importance, load
+
+    # ---- dispatch / combine -------------------------------------------------------------------
+    def dispatch(self, x, gates, experts, valid):
+        """Sparse routing of x [N, d] -> (combined [N, d], dropped pairs, routed-count per expert)."""
+        e, k, d = self.num_experts, self.k, x.shape[-1]
+        n = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+        capacity = expert_capacity(n, e, k, self.capacity_factor)
+        flat_experts = tf.reshape(tf.transpose(experts), [-1])          # [k*N], choice-major
+        flat_valid = tf.tile(valid, [k])
+        onehot = tf.one_hot(flat_experts, e, dtype=tf.float32) * flat_valid[:, None]
+        position = tf.cast(tf.reduce_sum((tf.cumsum(onehot, axis=0) - 1.0) * onehot, axis=1), tf.int32)
+        keep = tf.logical_and(position < capacity, flat_valid > 0)
+        overflow = e * capacity
+        slot = tf.where(keep, flat_experts * capacity + position, overflow)
+        token = tf.tile(tf.range(n, dtype=tf.int32), [k])
+        slot_token = tf.scatter_nd(slot[:, None], token + 1, [overflow + 1])[:overflow] - 1
+        slot_token = tf.where(slot_token < 0, n, slot_token)            # empty slot -> zero row
+        x_padded = tf.concat([x, tf.zeros([1, d], x.dtype)], axis=0)
+        expert_in = tf.reshape(tf.gather(x_padded, slot_token), [e, capacity, d])
+        w_in, b_in, w_out, b_out = (ops.cast(w, x.dtype) for w in (self.w_in, self.b_in, self.w_out,
+                                                                       self.b_out))
+        hidden = tf.nn.relu(tf.einsum("ecd,edh->ech", expert_in, w_in) + b_in[:, None, :])
+        expert_out = tf.einsum("ech,ehd->ecd", hidden, w_out) + b_out[:, None, :]
+        out_padded = tf.concat([tf.reshape(expert_out, [-1, d]), tf.zeros([1, d], x.dtype)], axis=0)
+        weight = tf.reshape(tf.transpose(gates), [-1]) * tf.cast(keep, tf.float32)
+        per_choice = tf.gather(out_padded, slot) * tf.cast(weight, x.dtype)[:, None]
+        combined = tf.reduce_sum(tf.reshape(per_choice, [k, -1, d]), axis=0)
+        dropped = tf.reduce_sum(flat_valid * (1.0 - tf.cast(keep, tf.float32)))
+        return combined, dropped, tf.reduce_sum(onehot, axis=0)
+
+    def call(self, x, padding_mask=None, training=False):
+        d = x.shape[-1]
+        flat = ops.reshape(x, (-1, d))
+        valid = (ops.ones((ops.shape(flat)[0],), "float32") if padding_mask is None
+                 else ops.cast(ops.reshape(padding_mask, (-1,)), "float32"))
+        gates, experts, importance, load = self.gate(flat, valid, training)
+        combined, dropped, routed = self.dispatch(flat, gates, experts, valid)
+        self.add_loss(self.loss_coef * (cv_squared(importance) + cv_squared(load)))
+        pairs = ops.maximum(ops.sum(valid) * self.k, 1.0)
+        self.expert_load.assign(routed / pairs)
+        self.dropped_fraction.assign(dropped / pairs)
+        return ops.reshape(combined, ops.shape(x))
+
+    def get_config(self):
+        return {**super().get_config(), "num_experts": self.num_experts, "k": self.k,
+                "expert_hidden_size": self.expert_hidden_size, "capacity_factor": self.capacity_factor,
+                "loss_coef": self.loss_coef, "noisy_gating": self.noisy_gating,
+                "noise_epsilon": self.noise_epsilon, "seed": self.seed}
