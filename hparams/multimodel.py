@@ -13,6 +13,8 @@ def multimodel_base():
         min_bucket_length=8,          # length buckets: min_bucket_length * bucket_step**i up to max_length
         bucket_step=2.0,
         shuffle_buffer=4096,
+        audio_samples_per_token=640,  # audio counts ceil(samples / this) tokens for buckets and max_length
+                                      # (640 = 40 ms at 16 kHz: max_length 256 -> 10.24 s of audio)
         # --- model (t2t_mm.models.multimodel) ---
         hidden_size=512,
         num_heads=8,                  # paper: 8-head dot-product attention
