@@ -1,0 +1,54 @@
+"""What greedy and beam search share: ids, the per-step log-probabilities and writing a column."""
+import tensorflow as tf
+
+from t2t_mm.errors import UserError
+
+PAD_ID = 0
+EOS_ID = 1
+NEG_INF = -1e9   # "impossible" score: finite, so sums and comparisons never make NaN
+
+
+def batch_size_of(features):
+    """Examples in a batch of features (from `inputs`, the one feature every problem has)."""
+    return tf.shape(features["inputs"])[0]
+
+
+def step_log_probs(model, encoded, prefix, t, problem):
+    """log p(token | prefix[:, :t]) as [N, V] float32, from model.decode over the static buffer.
+
+    The model is causal: position t of decode's logits depends only on prefix[:, :t], so the zeros
+    after t in the buffer do not matter, and every step has the same shapes (one trace). The padding id
+    is never a valid output (a decode stops with EOS), so it is excluded; the others keep the model's
+    own log-probabilities (not renormalized), so scores are the model's sequence log-probabilities.
+    """
+    logits = model.decode(encoded, prefix, problem=problem, training=False)
+    logits = tf.cast(logits[:, t, :], tf.float32)
+    vocab = tf.shape(logits)[-1]
+    pad_mask = tf.one_hot(PAD_ID, vocab, on_value=NEG_INF, off_value=0.0)
+    return tf.nn.log_softmax(logits, axis=-1) + pad_mask[None, :]
+
+
+def write_column(buffer, t, tokens):
+    """buffer[..., t] = tokens for a buffer whose column t is still zero (static shapes, no scatter)."""
+    length = tf.shape(buffer)[-1]
+    column = tf.one_hot(t, length, dtype=buffer.dtype)
+    return buffer + column * tf.expand_dims(tf.cast(tokens, buffer.dtype), -1)
+
+
+def check_max_length(max_length):
+    if int(max_length) < 1:
+        raise UserError(f"decode max_length must be at least 1, got {max_length}: set it with "
+                        "--decode_hparams='max_length=64' (0 means the model's hparams.max_length)")
+    return int(max_length)
+
+
+def strip_ids(ids, eos_id=EOS_ID, pad_id=PAD_ID):
+    """A decoded row as a python list of ids, cut before EOS and without padding."""
+    out = []
+    for i in list(ids):
+        i = int(i)
+        if i == eos_id:
+            break
+        if i != pad_id:
+            out.append(i)
+    return out
