@@ -1,0 +1,73 @@
+"""Checks shards before reading them, so a damaged file is named (TensorFlow's DataLossError is not).
+
+Small data (all shards of a split below FULL_CHECK_BYTES together) is read through completely, which
+checks every record's CRC. Larger data gets a framing walk: record headers are followed from the start
+and must end exactly at the end of the file, which catches truncated and overwritten files without
+reading their payloads. Results are remembered per (path, size, mtime) for the process.
+"""
+import os
+import struct
+
+from t2t_mm.data.data_errors import CorruptDataError, datagen_command
+
+FULL_CHECK_BYTES = 256 << 20
+_checked = set()
+
+
+def _corrupt(path, problem_name, why):
+    data_dir = os.path.dirname(path)
+    return CorruptDataError(
+        f"corrupt TFRecord shard {path}: {why}.\nDelete it and re-run {datagen_command(problem_name, data_dir)}"
+        " (the re-run rewrites only missing shards).")
+
+
+def _key(path):
+    stat = os.stat(path)
+    return (path, stat.st_size, stat.st_mtime_ns)
+
+
+def verify(paths, problem, parse_spec=None):
+    """Raises CorruptDataError naming the first damaged shard; also parses one record per set."""
+    todo = [p for p in paths if _key(p) not in _checked]
+    full = sum(os.path.getsize(p) for p in todo) <= FULL_CHECK_BYTES
+    for path in todo:
+        (_read_all if full else _walk_framing)(path, problem.name)
+        _checked.add(_key(path))
+    if parse_spec is not None and todo:
+        _parse_first(todo, problem, parse_spec)
+
+
+def _read_all(path, problem_name):
+    import tensorflow as tf
+    try:
+        for _ in tf.data.TFRecordDataset(path).batch(4096):
+            pass
+    except (tf.errors.DataLossError, tf.errors.OutOfRangeError) as exc:
+        raise _corrupt(path, problem_name, exc.message.strip().splitlines()[-1]) from None
+
+
+def _walk_framing(path, problem_name):
+    size, offset = os.path.getsize(path), 0
+    with open(path, "rb") as f:
+        while offset < size:
+            header = f.read(12)
+            if len(header) < 12:
+                raise _corrupt(path, problem_name, f"truncated record header at byte {offset}")
+            (length,) = struct.unpack("<Q", header[:8])
+            offset += 12 + length + 4
+            if offset > size:
+                raise _corrupt(path, problem_name, f"record at byte {offset - length - 16} runs past the end")
+            f.seek(offset)
+
+
+def _parse_first(paths, problem, parse_spec):
+    """One record parsed with the problem's feature spec: catches shards of a different layout."""
+    import tensorflow as tf
+    for path in paths:
+        for record in tf.data.TFRecordDataset(path).take(1):
+            try:
+                tf.io.parse_single_example(record, parse_spec)
+            except tf.errors.InvalidArgumentError as exc:
+                raise _corrupt(path, problem.name, "its examples do not have the features of "
+                               f"{problem.name} ({exc.message.strip().splitlines()[0]})") from None
+            return

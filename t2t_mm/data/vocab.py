@@ -1,0 +1,129 @@
+"""One sentencepiece vocabulary shared by every text problem in a data_dir (the paper's 8k subwords).
+
+Stored as data_dir/vocab.shared.model plus vocab.shared.json (what it was built from and for which
+size). It is built once, from the training text of the text problems of the first mm-datagen run that
+needs it, and then reused as it is: text of problems added later is encoded with it (byte fallback
+makes any character encodable), and asking for a different size is refused instead of silently
+rebuilding it, because the shards already written hold ids of the existing vocabulary.
+
+Ids: 0 = pad, 1 = EOS, 2 = unk; no BOS (the decoder starts from the command token instead).
+
+Small corpora: ``hard_vocab_limit=False`` makes vocab_size an upper bound, so a corpus that supports
+fewer pieces (the mini suite yields a few hundred) gives a smaller vocabulary instead of failing with
+"Vocabulary size too high". The actual size (``Vocab.size``) is what ProblemSpec.vocab_size reports.
+"""
+import hashlib
+import json
+import os
+
+from t2t_mm.data.data_errors import MissingDataError, VocabError
+
+PAD_ID = 0
+EOS_ID = 1
+UNK_ID = 2
+DEFAULT_VOCAB_SIZE = 8000
+MODEL_FILE = "vocab.shared.model"
+META_FILE = "vocab.shared.json"
+MAX_TRAINING_LINES = 2_000_000
+
+
+class Vocab:
+    """A loaded shared vocabulary: text <-> ids (without EOS; callers append it)."""
+
+    def __init__(self, data_dir):
+        import sentencepiece as spm
+        self.data_dir = data_dir
+        model = os.path.join(data_dir, MODEL_FILE)
+        try:
+            with open(model, "rb") as f:
+                proto = f.read()
+            with open(os.path.join(data_dir, META_FILE)) as f:
+                self.meta = json.load(f)
+        except FileNotFoundError as exc:
+            raise MissingDataError(
+                f"no shared vocabulary in {data_dir} (looked for {exc.filename}). It is made by mm-datagen "
+                f"for a text problem: mm-datagen --problem=<text problem> --data_dir={data_dir} "
+                "--tmp_dir=<tmp_dir>") from exc
+        self._sp = spm.SentencePieceProcessor(model_proto=proto)
+        self.fingerprint = hashlib.sha256(proto).hexdigest()[:16]
+
+    @property
+    def size(self):
+        return self._sp.get_piece_size()
+
+    def encode(self, text):
+        return self._sp.encode(text)
+
+    def decode(self, ids):
+        """Ids -> text; stops at the first EOS and ignores padding."""
+        ids = [int(i) for i in ids]
+        if EOS_ID in ids:
+            ids = ids[:ids.index(EOS_ID)]
+        return self._sp.decode([i for i in ids if i != PAD_ID])
+
+
+def exists(data_dir):
+    return os.path.exists(os.path.join(data_dir, MODEL_FILE))
+
+
+def requested_size(data_dir):
+    with open(os.path.join(data_dir, META_FILE)) as f:
+        return int(json.load(f)["requested_vocab_size"])
+
+
+def train(data_dir, lines, vocab_size, built_from, num_threads=2):
+    """Trains and stores the vocabulary from an iterable of training lines (atomically)."""
+    import sentencepiece as spm
+    import io
+    if vocab_size < 300:
+        raise VocabError(f"--vocab_size={vocab_size} is too small: byte fallback alone takes 256 ids; "
+                         "use at least 300 (the paper uses 8000)")
+    counted = _Counting(lines)
+    model = io.BytesIO()
+    try:
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(counted), model_writer=model, vocab_size=vocab_size,
+            model_type="unigram", character_coverage=1.0, byte_fallback=True,
+            hard_vocab_limit=False, normalization_rule_name="identity",
+            pad_id=PAD_ID, eos_id=EOS_ID, unk_id=UNK_ID, bos_id=-1,
+            input_sentence_size=MAX_TRAINING_LINES, shuffle_input_sentence=True,
+            num_threads=num_threads, minloglevel=2)
+    except RuntimeError as exc:
+        raise VocabError(f"sentencepiece could not build a {vocab_size}-piece vocabulary from "
+                         f"{counted.count} lines of {', '.join(built_from)}: {exc}") from exc
+    os.makedirs(data_dir, exist_ok=True)
+    meta = {"requested_vocab_size": vocab_size, "built_from": list(built_from),
+            "training_lines": counted.count}
+    _atomic_write(os.path.join(data_dir, META_FILE), json.dumps(meta, indent=1).encode())
+    _atomic_write(os.path.join(data_dir, MODEL_FILE), model.getvalue())
+    return Vocab(data_dir)
+
+
+def check_reusable(data_dir, vocab_size):
+    """Refuses an explicit size that differs from the stored vocabulary's."""
+    have = requested_size(data_dir)
+    if vocab_size is not None and vocab_size != have:
+        raise VocabError(
+            f"{data_dir} already has a shared vocabulary built for --vocab_size={have} "
+            f"({os.path.join(data_dir, MODEL_FILE)}), and its shards hold ids of it; you asked for "
+            f"--vocab_size={vocab_size}. Drop --vocab_size to reuse it, or use a new --data_dir "
+            "(delete the vocabulary and every shard in this one to rebuild from scratch).")
+
+
+class _Counting:
+    def __init__(self, lines):
+        self.lines, self.count = lines, 0
+
+    def __iter__(self):
+        for line in self.lines:
+            line = line.strip()
+            if line:
+                self.count += 1
+                yield line
+
+
+def _atomic_write(target, data):
+    tmp = f"{target}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, target)
