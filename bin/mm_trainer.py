@@ -4,11 +4,26 @@ from absl import flags
 from t2t_mm import cli
 
 flags.DEFINE_string("problems", None, "Comma-separated problem names, or a mixture name.")
+flags.DEFINE_string("model", "multimodel", "Registered model.")
 flags.DEFINE_string("hparams_set", "multimodel_tiny", "Registered hparams set.")
 flags.DEFINE_string("hparams", "", "Overrides, e.g. 'moe_num_experts=16,moe_k=2'.")
 flags.DEFINE_string("data_dir", None, "Where mm-datagen wrote the TFRecords and the vocabulary.")
 flags.DEFINE_string("output_dir", None, "Checkpoints, hparams.json, metrics.jsonl and TensorBoard logs.")
 flags.DEFINE_integer("train_steps", 1000, "Total training steps (a resumed run continues up to this).")
+flags.DEFINE_integer("eval_steps", 20, "Dev batches per problem and eval (0: no eval).")
+flags.DEFINE_integer("eval_every", 1000, "Evaluate every N steps (and always at the end); 0: only at the end.")
+flags.DEFINE_integer("save_every", 1000, "Checkpoint every N steps (and always at the end).")
+flags.DEFINE_integer("keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
+flags.DEFINE_integer("log_every", 100, "Print a progress line every N steps.")
+flags.DEFINE_integer("decode_examples", 32, "Dev examples greedily decoded per eval for BLEU/WER/F1.")
+flags.DEFINE_enum("mixing", "uniform", ["uniform", "proportional", "temperature"],
+                  "How problems are sampled: uniform (mixture weights), proportional to size, or "
+                  "size**(1/T) (--mixing_temperature).")
+flags.DEFINE_float("mixing_temperature", 2.0, "T of --mixing=temperature (1 = proportional).")
+flags.DEFINE_enum("distribution", "auto", ["auto", "one_device", "mirrored", "multi_worker", "tpu"],
+                  "tf.distribute strategy; multi_worker reads TF_CONFIG.")
+flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --distribution=tpu (or auto).")
+flags.DEFINE_bool("jit_compile", False, "Compile each problem's forward/backward pass with XLA.")
 FLAGS = flags.FLAGS
 
 

@@ -1,0 +1,72 @@
+"""The terminal lines of a run (see USER_EXPERIENCE.md):
+
+    step  1200/20000  mini_speech          loss 2.314  6.1 steps/s  1,530 ex/s  ETA 51m
+    eval  step 2000   mini_translate_ende  acc 0.71  log_ppl 1.38  bleu 23.4 (sacrebleu nrefs:1|...)
+    saved checkpoint run/ckpt-2000
+"""
+import sys
+import time
+
+
+def format_duration(seconds):
+    seconds = max(0, int(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+class Progress:
+    """Rates are measured over the steps since the last printed line (a resumed run starts afresh)."""
+
+    def __init__(self, total_steps, log_every, enabled=True, stream=None):
+        self.total = int(total_steps)
+        self.log_every = max(int(log_every), 1)
+        self.enabled = enabled
+        self.stream = stream or sys.stdout
+        self._since = time.perf_counter()
+        self._steps = 0
+        self._examples = 0.0
+
+    def _print(self, line):
+        if self.enabled:
+            print(line, file=self.stream, flush=True)
+
+    def restart_clock(self):
+        """Call after pauses (eval, checkpointing, compiling) so they do not count as training time."""
+        self._since = time.perf_counter()
+        self._steps = 0
+        self._examples = 0.0
+
+    def step(self, step, problem, loss, examples):
+        self._steps += 1
+        self._examples += float(examples)
+        if step % self.log_every and step != self.total:
+            return None
+        elapsed = max(time.perf_counter() - self._since, 1e-9)
+        rate = self._steps / elapsed
+        line = (f"step {step:>6}/{self.total}  {problem:<22} loss {loss:.3f}  {rate:.1f} steps/s  "
+                f"{self._examples / elapsed:,.0f} ex/s  ETA {format_duration((self.total - step) / rate)}")
+        self._print(line)
+        self.restart_clock()
+        return line
+
+    def eval(self, step, problem, result):
+        parts = []
+        for key, label in (("accuracy", "acc"), ("top1", "top1"), ("top5", "top5"), ("log_ppl", "log_ppl"),
+                           ("wer", "wer"), ("cer", "cer"), ("bracket_f1", "bracket_f1"),
+                           ("exact_tree", "exact_tree")):
+            if key in result:
+                parts.append(f"{label} {result[key]:.3f}")
+        if "bleu" in result:
+            parts.append(f"bleu {result['bleu']:.1f} (sacrebleu {result.get('bleu_signature', '')})")
+        line = f"eval  step {step:<7} {problem:<22} " + "  ".join(parts)
+        self._print(line)
+        return line
+
+    def saved(self, path):
+        self._print(f"saved checkpoint {path}")
+
+    def note(self, text):
+        self._print(text)

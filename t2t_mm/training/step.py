@@ -1,0 +1,124 @@
+"""The compiled steps: one training tf.function per problem, built on first use and reused for the whole
+run (trace_counts lets tests prove it stays so), and one eval tf.function per problem.
+
+A training step reads its batch from the problem's distributed iterator INSIDE the tf.function (so the
+trace does not depend on the batch's bucket length), runs the forward/backward pass on every replica,
+divides the loss sum by the global number of target tokens (or examples), adds the MoE auxiliary losses
+(model.losses, averaged over replicas), and lets the optimizer all-reduce, clip and apply the real
+gradients. With jit_compile the forward/backward pass (not the iterator or the collectives) goes to XLA.
+"""
+import collections
+
+import tensorflow as tf
+
+from t2t_mm.metrics import token as token_metrics
+from t2t_mm.training import losses, schedule
+
+
+class CompiledSteps:
+    def __init__(self, model, optimizer, strategy, hparams, specs, jit_compile=False):
+        self.model = model
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.hparams = hparams
+        self.specs = specs  # {problem name: ProblemSpec}
+        self.jit_compile = bool(jit_compile)
+        self.trace_counts = collections.Counter()
+        self._train = {}
+        self._eval = {}
+
+    # --- training -------------------------------------------------------------------------------------
+    def train(self, name):
+        """The problem's training step: fn(distributed_iterator, step int64) -> dict of reduced floats."""
+        if name not in self._train:
+            self._train[name] = self._build_train(name)
+        return self._train[name]
+
+    def _forward_backward(self, name):
+        spec, smoothing = self.specs[name], float(self.hparams.label_smoothing)
+        model = self.model
+
+        def run(features, inverse_weight, inverse_replicas):
+            with tf.GradientTape() as tape:
+                logits = model(features, problem=name, training=True)
+                task = losses.loss_sum(spec, logits, features["targets"], smoothing) * inverse_weight
+                aux = tf.add_n([tf.cast(l, tf.float32) for l in model.losses]) if model.losses else 0.0
+                aux = aux * inverse_replicas
+                total = task + aux
+            grads = tape.gradient(total, model.trainable_variables)
+            return task, tf.convert_to_tensor(aux, tf.float32), grads
+
+        return tf.function(run, jit_compile=True) if self.jit_compile else run
+
+    def _build_train(self, name):
+        spec, strategy, hparams = self.specs[name], self.strategy, self.hparams
+        forward_backward = self._forward_backward(name)
+        model, optimizer = self.model, self.optimizer
+
+        def replica_step(features, step):
+            self.trace_counts[name] += 1  # Python side effect: runs only while tracing
+            ctx = tf.distribute.get_replica_context()
+            weight = tf.reduce_sum(losses.loss_weights(spec, features["targets"]))
+            global_weight = ctx.all_reduce(tf.distribute.ReduceOp.SUM, weight)
+            inverse_weight = 1.0 / tf.maximum(global_weight, 1.0)
+            inverse_replicas = 1.0 / ctx.num_replicas_in_sync
+            task, aux, grads = forward_backward(features, inverse_weight, inverse_replicas)
+            rate = schedule.learning_rate(step, hparams)
+            norm = optimizer.apply_gradients(grads, model.trainable_variables, rate, step)
+            examples = tf.cast(tf.shape(features["targets"])[0], tf.float32)
+            return {"loss": task, "aux_loss": aux, "tokens": weight, "examples": examples,
+                    "grad_norm": norm / ctx.num_replicas_in_sync, "learning_rate": rate / ctx.num_replicas_in_sync}
+
+        @tf.function
+        def train_step(iterator, step):
+            outputs = strategy.run(replica_step, args=(next(iterator), step))
+            return {k: strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in outputs.items()}
+
+        return train_step
+
+    # --- evaluation -----------------------------------------------------------------------------------
+    def eval(self, name):
+        """fn(features) -> sums of the eval statistics of one batch, plus the model's MoE stats."""
+        if name not in self._eval:
+            self._eval[name] = self._build_eval(name)
+        return self._eval[name]
+
+    def _build_eval(self, name):
+        spec, model = self.specs[name], self.model
+
+        @tf.function(reduce_retracing=True)
+        def eval_step(features):
+            logits = tf.cast(model(features, problem=name, training=False), tf.float32)
+            if spec.text_targets:
+                correct, nll_sum, count = token_metrics.tf_token_sums(logits, features["targets"])
+                stats = {"correct": correct, "nll_sum": nll_sum, "count": count}
+            else:  # class logits are small: top-k is counted by t2t_mm.metrics on the host
+                targets = tf.cast(features["targets"], tf.int32)
+                nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+                stats = {"nll_sum": tf.reduce_sum(nll), "count": tf.cast(tf.size(targets), tf.float32),
+                         "logits": logits}
+            return stats, _moe_stats(model)
+
+        return eval_step
+
+
+def _moe_stats(model):
+    """model.moe_stats() of the last call, flattened to {path: tensor} ({} for models without MoE)."""
+    stats_fn = getattr(model, "moe_stats", None)
+    stats = stats_fn() if callable(stats_fn) else None
+    if not stats:
+        return {}
+    flat = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key in sorted(value):
+                walk(f"{prefix}/{key}" if prefix else str(key), value[key])
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(f"{prefix}/{i}" if prefix else str(i), item)
+        elif value is not None:
+            flat[prefix] = tf.convert_to_tensor(value)
+
+    walk("", stats)
+    return flat
