@@ -15,23 +15,37 @@ def multimodel_base():
         shuffle_buffer=4096,
         audio_samples_per_token=640,  # audio counts ceil(samples / this) tokens for buckets and max_length
                                       # (640 = 40 ms at 16 kHz: max_length 256 -> 10.24 s of audio)
-        # --- model (t2t_mm.models.multimodel) ---
-        hidden_size=512,
-        num_heads=8,                  # paper: 8-head dot-product attention
-        conv_kernel_sizes=[3, 3, 15, 15],   # the paper's ConvBlock figure
-        conv_dilations=[1, 1, 1, 8],        # the 4th step dilated
-        encoder_blocks=6,             # paper: 6 conv blocks, MoE in the middle
-        mixer_blocks=2,               # I/O mixer: attention block + 2 conv blocks
-        decoder_blocks=4,             # paper: 4 blocks of conv + attention, MoE in the middle
-        dropout=0.1,
-        use_moe=True,                 # ablation switch (paper Table 4: no MoE)
-        use_attention=True,           # ablation switch (paper Table 4: no attention)
-        moe_num_experts=60,           # paper: 60 experts when training one problem, 240 jointly
-        moe_k=4,                      # paper: k=4
-        moe_hidden_size=1024,         # experts are small FFNs
-        moe_capacity_factor=1.25,     # per-expert capacity = factor * k * tokens / experts
-        moe_loss_coef=1e-2,           # weight of CV(importance)^2 + CV(load)^2
-        max_target_spaces=32,         # size of the command-token table
+        # --- model (t2t_mm.models.multimodel, t2t_mm.layers, t2t_mm.modalities) ---
+        # Sources: [P] = Kaiser et al. 2017 ("One Model To Learn Them All"); [S] = Shazeer et al. 2017
+        # (sparsely-gated MoE); [X] = Chollet 2017 (Xception). "ours" = not stated there, our choice.
+        hidden_size=512,              # ours: the paper gives no width; 512 as T2T's base models
+        num_heads=8,                  # [P] Sec. 2.3: 8-head dot-product attention
+        conv_kernel_sizes=[3, 3, 15, 15],   # [P] Fig. 3 as the design card reads it (not re-checked
+        conv_dilations=[1, 1, 1, 8],        # against the PDF here): 3x1, 3x1, 15x1, 15x1, last 8-dilated
+        encoder_blocks=6,             # [P] Sec. 2.4: 6 conv blocks, MoE in the middle (after block 3)
+        mixer_blocks=2,               # [P] Sec. 2.4: I/O mixer = attention block + 2 conv blocks
+        decoder_blocks=4,             # [P] Sec. 2.4: 4 blocks of conv + attention, MoE in the middle
+        dropout=0.1,                  # [P] dropout after each ConvBlock; the rate is ours
+        use_moe=True,                 # [P] Table 4 ablation switch: False removes both MoE layers
+        use_attention=True,           # [P] Table 4 ablation switch: False removes attention (the
+                                      # decoder then sees the masked mean of the encoder instead)
+        moe_num_experts=60,           # [P] 60 experts when training one problem, 240 jointly
+        moe_k=4,                      # [P] k=4
+        moe_hidden_size=1024,         # ours: experts are one-hidden-layer ReLU FFNs [S]; width not given
+        moe_capacity_factor=1.25,     # ours (GShard/Switch practice): capacity = factor * k * tokens / E
+        moe_eval_capacity_factor=2.0, # ours: larger capacity when not training (fewer drops in decoding)
+        moe_loss_coef=1e-2,           # weight of CV(importance)^2 + CV(load)^2 [S]; 1e-2 as T2T's default
+        max_target_spaces=32,         # ours: rows of the command-token table (To-English, To-Class, ...)
+        tie_symbol_weights=False,     # ours: separate input embedding and output softmax matrices
+        image_filters=[32, 64, 128, 256],   # [P] Sec. 2.5 image net: ConvStep 32, 64, ConvRes 128, 256,
+                                            # then ConvRes to hidden_size ([X] entry flow)
+        class_exit_filters=[1024, 1536, 2048],  # [X] exit flow widths: ConvRes 1024, SepConv 1536, 2048
+        audio_blocks=8,               # [P] Sec. 2.5: 8 ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i)
+        audio_spectrogram="log_mel",  # ours: audio_spectral input features (log_mel or log_magnitude)
+        audio_sample_rate=16000,      # ours: rate the mel scale assumes (the data side stores 16 kHz)
+        audio_frame_length=400,       # ours: 25 ms STFT windows at 16 kHz (common ASR front end)
+        audio_frame_step=160,         # ours: 10 ms hop
+        audio_mel_bins=80,            # ours: 80 mel bins (common ASR front end)
         # --- training (t2t_mm.training) ---
         learning_rate=0.2,            # scaled by hidden_size**-0.5 * rsqrt schedule after warmup
         learning_rate_warmup_steps=4000,
@@ -58,6 +72,7 @@ def multimodel_tiny():
     hp = multimodel_base()
     hp.batch_size = 1024
     hp.max_length = 64
+    # model: small enough that the mini suite trains on 2 CPU cores in minutes
     hp.hidden_size = 32
     hp.num_heads = 4
     hp.conv_kernel_sizes = [3, 3, 5, 5]
@@ -68,6 +83,12 @@ def multimodel_tiny():
     hp.moe_num_experts = 8
     hp.moe_k = 2
     hp.moe_hidden_size = 64
+    hp.image_filters = [8, 16, 32]
+    hp.class_exit_filters = [32, 48, 64]
+    hp.audio_blocks = 5
+    hp.audio_frame_length = 256
+    hp.audio_frame_step = 128
+    hp.audio_mel_bins = 40
     hp.learning_rate = 1.0
     hp.learning_rate_warmup_steps = 200
     return hp

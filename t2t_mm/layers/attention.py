@@ -7,6 +7,7 @@ AttentionBlock(targets, source):
 Softmax runs in float32 so mixed precision cannot overflow the -1e9 mask bias.
 """
 import keras
+import tensorflow as tf
 from keras import ops
 
 from t2t_mm.errors import UserError
@@ -55,7 +56,7 @@ class MultiHeadAttention(keras.layers.Layer):
         v = self._split(self.v_proj(values))
         scale = (self.hidden_size // self.num_heads) ** -0.5
         logits = ops.cast(ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))), "float32") * scale + bias
-        weights = ops.cast(ops.softmax(logits, axis=-1), v.dtype)
+        weights = ops.cast(tf.nn.softmax(logits, axis=-1), v.dtype)  # (keras warns on 1 key)
         weights = self.dropout(weights, training=training)
         out = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
         b, t = ops.shape(out)[0], ops.shape(out)[1]

@@ -14,6 +14,8 @@ first choices before second choices; pairs past capacity are dropped (counted). 
 into [experts, C, d], every expert runs as one batched einsum, and the results are combined weighted
 by the gates: compute grows with k * capacity_factor, not with the number of experts, and all shapes
 are static so the layer compiles under XLA. Padding tokens (mask 0) are neither routed nor counted.
+Capacity couples tokens (a later token can take the slot an earlier token's 2nd choice wanted), so
+evaluation and decoding use a larger eval_capacity_factor, under which drops are rare.
 """
 import math
 
@@ -51,7 +53,7 @@ class SparseMoE(keras.layers.Layer):
     """x [..., d] -> [..., d]: sum over the top-k experts of gate * FFN_e(x) (ReLU FFNs d->h->d)."""
 
     def __init__(self, num_experts, k, expert_hidden_size, capacity_factor=1.25, loss_coef=1e-2,
-                 noisy_gating=True, noise_epsilon=1e-2, seed=None, **kwargs):
+                 noisy_gating=True, noise_epsilon=1e-2, seed=None, eval_capacity_factor=None, **kwargs):
         super().__init__(**kwargs)
         if not 1 <= k <= num_experts:
             raise UserError(f"MoE needs 1 <= moe_k <= moe_num_experts, got k={k}, "
@@ -60,6 +62,7 @@ class SparseMoE(keras.layers.Layer):
             raise UserError(f"moe_capacity_factor must be > 0, got {capacity_factor}")
         self.num_experts, self.k, self.expert_hidden_size = int(num_experts), int(k), int(expert_hidden_size)
         self.capacity_factor, self.loss_coef = float(capacity_factor), float(loss_coef)
+        self.eval_capacity_factor = float(eval_capacity_factor or capacity_factor)
         self.noisy_gating, self.noise_epsilon, self.seed = bool(noisy_gating), float(noise_epsilon), seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -110,11 +113,11 @@ class SparseMoE(keras.layers.Layer):
         return gates, experts, importance, load
 
     # ---- dispatch / combine -------------------------------------------------------------------
-    def dispatch(self, x, gates, experts, valid):
+    def dispatch(self, x, gates, experts, valid, capacity_factor=None):
         """Sparse routing of x [N, d] -> (combined [N, d], dropped pairs, routed-count per expert)."""
         e, k, d = self.num_experts, self.k, x.shape[-1]
         n = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
-        capacity = expert_capacity(n, e, k, self.capacity_factor)
+        capacity = expert_capacity(n, e, k, capacity_factor or self.capacity_factor)
         flat_experts = tf.reshape(tf.transpose(experts), [-1])          # [k*N], choice-major
         flat_valid = tf.tile(valid, [k])
         onehot = tf.one_hot(flat_experts, e, dtype=tf.float32) * flat_valid[:, None]
@@ -144,7 +147,8 @@ class SparseMoE(keras.layers.Layer):
         valid = (ops.ones((ops.shape(flat)[0],), "float32") if padding_mask is None
                  else ops.cast(ops.reshape(padding_mask, (-1,)), "float32"))
         gates, experts, importance, load = self.gate(flat, valid, training)
-        combined, dropped, routed = self.dispatch(flat, gates, experts, valid)
+        factor = self.capacity_factor if training else self.eval_capacity_factor
+        combined, dropped, routed = self.dispatch(flat, gates, experts, valid, factor)
         self.add_loss(self.loss_coef * (cv_squared(importance) + cv_squared(load)))
         pairs = ops.maximum(ops.sum(valid) * self.k, 1.0)
         self.expert_load.assign(routed / pairs)
@@ -155,4 +159,5 @@ class SparseMoE(keras.layers.Layer):
         return {**super().get_config(), "num_experts": self.num_experts, "k": self.k,
                 "expert_hidden_size": self.expert_hidden_size, "capacity_factor": self.capacity_factor,
                 "loss_coef": self.loss_coef, "noisy_gating": self.noisy_gating,
-                "noise_epsilon": self.noise_epsilon, "seed": self.seed}
+                "noise_epsilon": self.noise_epsilon, "seed": self.seed,
+                "eval_capacity_factor": self.eval_capacity_factor}

@@ -1,0 +1,121 @@
+"""Audio in, from the 0-padded waveform [B, S] (Kaiser et al. 2017, Sec. 2.5): a stack of
+hparams audio_blocks ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i) (paper: 8), then a pointwise
+projection to hidden_size.
+
+- "audio_waveform": 1-D over the samples; every block halves the time axis.
+- "audio_spectral": computes a spectrogram inside the layer with tf.signal (log-mel or log-magnitude,
+  hparams audio_spectrogram) and runs 2-D blocks that stride along time only, never along frequency;
+  the frequency axis is then folded into the channels.
+An example's length is its last non-zero sample; positions past it get padding_mask 0.
+"""
+import numpy as np
+import keras
+import tensorflow as tf
+from keras import ops
+
+from t2t_mm import registry
+from t2t_mm.errors import UserError
+from t2t_mm.layers.conv_res import ConvRes
+from t2t_mm.modalities.base import Modality
+
+
+def waveform_lengths(waveform):
+    """int32 [B]: index of the last non-zero sample + 1 (0 for an all-zero row)."""
+    nonzero = tf.cast(tf.not_equal(waveform, 0.0), tf.int32)
+    positions = tf.range(1, tf.shape(waveform)[1] + 1)[None, :]
+    return tf.reduce_max(nonzero * positions, axis=1)
+
+
+def downsampled_mask(lengths, frames, frame_step):
+    """float32 [B, frames]: frame j is real when its first sample j * frame_step lies inside the example."""
+    starts = tf.range(frames) * frame_step
+    return tf.cast(starts[None, :] < lengths[:, None], tf.float32)
+
+
+def _check_waveform(name, inputs):
+    if len(inputs.shape) != 2:
+        raise UserError(f"the '{name}' modality expects float32 waveforms [batch, samples] (0-padded), "
+                        f"got shape {tuple(inputs.shape)}")
+
+
+class _AudioStack(Modality):
+    is_input = True
+    rank = 1
+    strides = 2
+
+    def __init__(self, hparams, size=0, **kwargs):
+        super().__init__(hparams, size, **kwargs)
+        self.num_blocks = int(self.hparams["audio_blocks"])
+        if self.num_blocks < 1:
+            raise UserError(f"hparams audio_blocks must be >= 1, got {self.num_blocks}")
+        self.blocks = [ConvRes(2 ** i, 3, strides=self.strides, rank=self.rank, preactivate=i > 1,
+                               name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
+        self.project = keras.layers.Dense(self.hidden_size, name="project")
+
+    def _stack(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+@registry.register_modality("audio_waveform")
+@keras.saving.register_keras_serializable("t2t_mm")
+class AudioWaveformModality(_AudioStack):
+    def bottom(self, inputs, training=False):
+        _check_waveform("audio_waveform", inputs)
+        x = self._stack(ops.cast(inputs, self.compute_dtype)[..., None])   # [B, S / 2^n, 2^n]
+        mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(x)[1],
+                                2 ** self.num_blocks)
+        x = self.project(x) * ops.cast(mask[..., None], self.compute_dtype)
+        return x, mask
+
+    def dummy_inputs(self, batch):
+        samples = 4 * 2 ** self.num_blocks
+        return np.random.RandomState(0).randn(batch, samples).astype(np.float32)
+
+
+@registry.register_modality("audio_spectral")
+@keras.saving.register_keras_serializable("t2t_mm")
+class AudioSpectralModality(_AudioStack):
+    rank = 2
+    strides = (2, 1)  # time only: the spectral net never strides along frequency
+
+    def __init__(self, hparams, size=0, **kwargs):
+        super().__init__(hparams, size, **kwargs)
+        self.kind = self.hparams["audio_spectrogram"]
+        if self.kind not in ("log_mel", "log_magnitude"):
+            raise UserError(f"hparams audio_spectrogram must be 'log_mel' or 'log_magnitude', got {self.kind!r}")
+        self.frame_length = int(self.hparams["audio_frame_length"])
+        self.frame_step = int(self.hparams["audio_frame_step"])
+        self.fft_length = int(2 ** np.ceil(np.log2(self.frame_length)))
+        self.bins = self.fft_length // 2 + 1
+        if self.kind == "log_mel":
+            rate = float(self.hparams["audio_sample_rate"])
+            self.mel = tf.signal.linear_to_mel_weight_matrix(
+                int(self.hparams["audio_mel_bins"]), self.bins, rate, 20.0, rate / 2.0)
+            self.bins = int(self.hparams["audio_mel_bins"])
+
+    def spectrogram(self, waveform):
+        """float32 [B, frames, bins]: log(|STFT| (mel-weighted) + 1e-6)."""
+        stft = tf.signal.stft(tf.cast(waveform, tf.float32), self.frame_length, self.frame_step,
+                              self.fft_length, pad_end=True)
+        magnitude = tf.abs(stft)
+        if self.kind == "log_mel":
+            magnitude = tf.tensordot(magnitude, self.mel, 1)
+        return tf.math.log(magnitude + 1e-6)
+
+    def bottom(self, inputs, training=False):
+        _check_waveform("audio_spectral", inputs)
+        spec = self.spectrogram(inputs)
+        frame_mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(spec)[1],
+                                      self.frame_step)
+        x = self._stack(ops.cast(spec * frame_mask[..., None], self.compute_dtype)[..., None])
+        shape = ops.shape(x)                                               # [B, T', bins, 2^n]
+        x = ops.reshape(x, (shape[0], shape[1], self.bins * 2 ** self.num_blocks))
+        mask = frame_mask[:, :: 2 ** self.num_blocks]
+        x = self.project(x) * ops.cast(mask[..., None], self.compute_dtype)
+        return x, mask
+
+    def dummy_inputs(self, batch):
+        samples = self.frame_step * 2 ** self.num_blocks
+        return np.random.RandomState(0).randn(batch, samples).astype(np.float32)

@@ -1,0 +1,49 @@
+"""The modality-net interface: a domain's input net (bottom) and/or output net (top).
+
+A modality is a Keras layer built from the run's hparams (a dict, so get_config can round-trip it) and
+a size (vocab_size for text, num_classes for categories). The MultiModel keeps ONE instance per domain
+and calls:
+    bottom(inputs, training)   -> (x [B, T, hidden_size], padding_mask float32 [B, T], 1 = real)
+    targets_bottom(targets)    -> [B, L, hidden_size]          (text targets only)
+    top(decoded, training)     -> float32 logits               (output modalities only)
+    dummy_inputs(batch) / dummy_targets(batch): small numpy batches that build every variable.
+"""
+import keras
+
+from t2t_mm.errors import UserError
+
+
+class Modality(keras.layers.Layer):
+    is_input = False   # has bottom()
+    is_output = False  # has top()
+
+    def __init__(self, hparams, size=0, **kwargs):
+        super().__init__(**kwargs)
+        self.hparams = dict(hparams)
+        self.size = int(size)
+        self.hidden_size = int(self.hparams["hidden_size"])
+
+    def _unsupported(self, what):
+        return UserError(f"modality '{self.registered_name}' cannot be used as {what}; pick another "
+                         "modality for this problem")
+
+    def bottom(self, inputs, training=False):
+        raise self._unsupported("an input modality")
+
+    def targets_bottom(self, targets):
+        raise self._unsupported("a text-target modality")
+
+    def top(self, decoded, training=False):
+        raise self._unsupported("an output modality")
+
+    def dummy_inputs(self, batch):
+        raise self._unsupported("an input modality")
+
+    def dummy_targets(self, batch):
+        raise self._unsupported("an output modality")
+
+    def call(self, inputs, training=False):
+        return self.bottom(inputs, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "hparams": self.hparams, "size": self.size}

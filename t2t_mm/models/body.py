@@ -1,0 +1,105 @@
+"""The MultiModel's modality-independent body (Kaiser et al. 2017, Sec. 2.4): encoder, I/O mixer, decoder.
+
+    encoded = Encoder(x):  encoder_blocks ConvBlocks, x + MoE(x) after the middle block
+    mixed   = Mixer(shifted targets, encoded): AttentionBlock(shifted, encoded), concatenated with the
+              shifted targets, projected to hidden_size, then mixer_blocks causal ConvBlocks
+    decoded = Decoder(mixed, encoded): decoder_blocks times [causal ConvBlock, + AttentionBlock over
+              the encoder], x + MoE(x) after the middle block
+With use_attention=False (the paper's ablation) the mixer and decoder get the masked mean of the
+encoder output instead of attention, so the input still reaches the output. Each MoE layer adds its
+balancing loss (times moe_loss_coef) with add_loss.
+"""
+import keras
+from keras import ops
+
+from t2t_mm.layers.attention import AttentionBlock
+from t2t_mm.layers.conv import ConvBlock, apply_mask
+from t2t_mm.layers.moe import SparseMoE
+
+
+def masked_mean(x, mask):
+    """[B, T, C], [B, T] -> [B, 1, C]: mean over the real positions."""
+    weights = ops.cast(mask, x.dtype)[..., None]
+    return ops.sum(x * weights, axis=1, keepdims=True) / ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1)
+
+
+class _Stack(keras.layers.Layer):
+    """Shared plumbing: conv blocks from hparams, an optional MoE placed after the middle block."""
+
+    def __init__(self, hparams, num_blocks, padding, **kwargs):
+        super().__init__(**kwargs)
+        self.hparams = dict(hparams)
+        hp = self.hparams
+        self.num_blocks = int(num_blocks)
+        self.conv_blocks = [ConvBlock(hp["hidden_size"], hp["conv_kernel_sizes"], hp["conv_dilations"],
+                                      padding, hp["dropout"], name=f"conv_block{i}")
+                            for i in range(self.num_blocks)]
+        self.moe_after = max(self.num_blocks // 2 - 1, 0)
+
+    def _make_moe(self):
+        hp = self.hparams
+        if not hp["use_moe"]:
+            return None
+        return SparseMoE(hp["moe_num_experts"], hp["moe_k"], hp["moe_hidden_size"],
+                         hp["moe_capacity_factor"], hp["moe_loss_coef"],
+                         eval_capacity_factor=hp["moe_eval_capacity_factor"], name="moe")
+
+    def _attention_block(self, causal, name):
+        hp = self.hparams
+        if not hp["use_attention"]:
+            return None
+        return AttentionBlock(hp["hidden_size"], hp["num_heads"], hp["conv_kernel_sizes"],
+                              hp["conv_dilations"], causal=causal, dropout=hp["dropout"], name=name)
+
+    def get_config(self):
+        return {**super().get_config(), "hparams": self.hparams}
+
+
+class Encoder(_Stack):
+    def __init__(self, hparams, **kwargs):
+        super().__init__(hparams, hparams["encoder_blocks"], "same", **kwargs)
+        self.moe = self._make_moe()
+
+    def call(self, x, padding_mask, training=False):
+        for i, block in enumerate(self.conv_blocks):
+            x = block(x, padding_mask, training=training)
+            if self.moe is not None and i == self.moe_after:
+                x = x + self.moe(x, padding_mask, training=training)
+        return apply_mask(x, padding_mask)
+
+
+class Mixer(_Stack):
+    def __init__(self, hparams, **kwargs):
+        super().__init__(hparams, hparams["mixer_blocks"], "causal", **kwargs)
+        self.attention = self._attention_block(causal=True, name="attention")
+        self.merge = keras.layers.Dense(self.hparams["hidden_size"], name="merge")
+
+    def call(self, shifted, encoded, encoded_mask, training=False):
+        if self.attention is not None:
+            context = self.attention(shifted, encoded, encoded_mask, training=training)
+        else:
+            context = ops.broadcast_to(masked_mean(encoded, encoded_mask), ops.shape(shifted))
+        x = self.merge(ops.concatenate([context, shifted], axis=-1))
+        for block in self.conv_blocks:
+            x = block(x, training=training)
+        return x
+
+
+class Decoder(_Stack):
+    def __init__(self, hparams, **kwargs):
+        super().__init__(hparams, hparams["decoder_blocks"], "causal", **kwargs)
+        self.attention_blocks = [self._attention_block(causal=True, name=f"attention{i}")
+                                 for i in range(self.num_blocks)]
+        self.moe = self._make_moe()
+
+    def call(self, x, encoded, encoded_mask, target_mask, training=False):
+        summary = None if self.hparams["use_attention"] else masked_mean(encoded, encoded_mask)
+        for i, block in enumerate(self.conv_blocks):
+            x = block(x, training=training)
+            if self.attention_blocks[i] is not None:
+                x = x + self.attention_blocks[i](x, encoded, encoded_mask, training=training)
+            else:
+                x = x + summary
+            if self.moe is not None and i == self.moe_after:
+                x = x + self.moe(x, target_mask, training=training)
+        return x
