@@ -1,7 +1,8 @@
 """Sparsely-gated mixture of experts (Shazeer et al. 2017) with sparse, static-shape dispatch.
 
 Gating (always float32, also under mixed precision):
-    H(x)_i = (x W_g)_i + StandardNormal() * Softplus((x W_noise)_i)      noise only while training
+    H(x)_i = (x W_g)_i + StandardNormal() * (Softplus((x W_noise)_i) + noise_epsilon)   training only
+    (noise_epsilon, default 1e-2, keeps the noise scale away from 0; 0 gives the paper's formula)
     G(x)   = Softmax(KeepTopK(H(x), k))                                  softmax over the k kept logits
 Balancing loss (times loss_coef):  CV(Importance)^2 + CV(Load)^2,  CV = std / mean over experts,
     Importance_i = sum_x G(x)_i,
@@ -85,19 +86,22 @@ class SparseMoE(keras.layers.Layer):
                                                 aggregation="only_first_replica", autocast=False)
 
     # ---- gating -------------------------------------------------------------------------------
-    def gate(self, x, valid, training=False):
-        """x [N, d], valid [N] -> (gates [N, k], experts [N, k] int32, importance [E], load [E])."""
+    def gate(self, x, valid, training=False, noise=None):
+        """x [N, d], valid [N] -> (gates [N, k], experts [N, k] int32, importance [E], load [E]).
+        `noise` [N, E] replaces the StandardNormal() draw (tests check the formulas with it)."""
         e, k = self.num_experts, self.k
         x32 = ops.cast(x, "float32")
         clean = ops.matmul(x32, self.w_gate)
         noisy = self.noisy_gating and training
         if noisy:
             noise_std = ops.softplus(ops.matmul(x32, self.w_noise)) + self.noise_epsilon
-            logits = clean + keras.random.normal(ops.shape(clean), seed=self.seed_generator) * noise_std
+            if noise is None:
+                noise = keras.random.normal(ops.shape(clean), seed=self.seed_generator)
+            logits = clean + ops.cast(noise, "float32") * noise_std
         else:
             logits = clean
         top_logits, top_experts = tf.math.top_k(logits, k=min(k + 1, e))
-        gates = ops.softmax(top_logits[:, :k], axis=-1) * valid[:, None]
+        gates = tf.nn.softmax(top_logits[:, :k], axis=-1) * valid[:, None]
         experts = tf.cast(top_experts[:, :k], tf.int32)
         routed = ops.one_hot(experts, e, dtype="float32")              # [N, k, E]
         importance = ops.sum(routed * gates[:, :, None], axis=(0, 1))
