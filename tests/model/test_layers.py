@@ -1,0 +1,105 @@
+"""ConvStep/ConvBlock, timing signal and attention: shapes, causality, masking, configs."""
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from t2t_mm.errors import UserError
+from t2t_mm.layers import AttentionBlock, ConvBlock, ConvStep, MultiHeadAttention, attention_bias, timing_signal
+from t2t_mm.layers.conv_res import ConvRes
+
+
+def _x(*shape, seed=0):
+    return tf.constant(np.random.RandomState(seed).randn(*shape), tf.float32)
+
+
+def test_conv_step_shapes_strides_and_2d():
+    assert ConvStep(8, 3, strides=2)(_x(2, 9, 4)).shape == (2, 5, 8)
+    assert ConvStep(8, 3, dilation=4)(_x(2, 9, 4)).shape == (2, 9, 8)
+    assert ConvStep(8, 3, rank=2, strides=(2, 1))(_x(2, 8, 6, 3)).shape == (2, 4, 6, 8)
+    with pytest.raises(UserError, match="causal"):
+        ConvStep(8, 3, rank=2, padding="causal")
+
+
+def test_conv_step_output_is_layer_normalized():
+    out = ConvStep(16, 3)(_x(2, 7, 16)).numpy()
+    np.testing.assert_allclose(out.mean(-1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.std(-1), 1.0, atol=1e-2)
+
+
+def _prefix_unchanged_after_editing(layer, t, x):
+    edited = x.numpy().copy()
+    edited[:, t + 1:] += 5.0
+    a, b = layer(x).numpy(), layer(tf.constant(edited)).numpy()
+    return np.allclose(a[:, :t + 1], b[:, :t + 1], atol=1e-5), np.allclose(a[:, t + 1:], b[:, t + 1:])
+
+
+def test_causal_conv_block_never_sees_the_future():
+    block = ConvBlock(8, [3, 3, 5, 5], [1, 1, 1, 2], padding="causal")
+    prefix_same, suffix_same = _prefix_unchanged_after_editing(block, 4, _x(2, 10, 8))
+    assert prefix_same and not suffix_same
+    same_block = ConvBlock(8, [3, 3, 5, 5], [1, 1, 1, 2], padding="same")
+    assert not _prefix_unchanged_after_editing(same_block, 4, _x(2, 10, 8))[0]
+
+
+def test_conv_block_padding_mask_keeps_pads_out_of_real_positions():
+    block = ConvBlock(8, [3, 3, 5, 5], [1, 1, 1, 2])
+    x = _x(1, 6, 8).numpy()
+    mask = tf.constant([[1, 1, 1, 1, 0, 0]], tf.float32)
+    edited = x.copy()
+    edited[:, 4:] = 100.0
+    a = block(tf.constant(x), mask).numpy()
+    b = block(tf.constant(edited), mask).numpy()
+    np.testing.assert_allclose(a[:, :4], b[:, :4], atol=1e-5)
+
+
+def test_conv_block_needs_four_steps_and_round_trips_config():
+    with pytest.raises(UserError, match="conv_kernel_sizes"):
+        ConvBlock(8, [3, 3], [1, 1])
+    block = ConvBlock(8, [3, 3, 15, 15], [1, 1, 1, 8], padding="causal", dropout=0.2)
+    clone = ConvBlock.from_config(block.get_config())
+    assert (clone.kernel_sizes, clone.dilations, clone.padding, clone.dropout_rate) == \
+        ([3, 3, 15, 15], [1, 1, 1, 8], "causal", 0.2)
+
+
+def test_timing_signal_matches_the_formula():
+    signal = timing_signal(5, 8).numpy()
+    for t in range(5):
+        for d in range(4):
+            rate = 1e4 ** (-2 * d / 8)
+            assert signal[t, d] == pytest.approx(math.sin(t * rate), abs=1e-5)
+            assert signal[t, 4 + d] == pytest.approx(math.cos(t * rate), abs=1e-5)
+
+
+def test_attention_ignores_padded_keys_and_respects_causality():
+    mha = MultiHeadAttention(8, 2)
+    q, kv = _x(1, 3, 8), _x(1, 5, 8, seed=1).numpy()
+    mask = tf.constant([[1, 1, 1, 0, 0]], tf.float32)
+    edited = kv.copy()
+    edited[:, 3:] = 50.0
+    a = mha(q, tf.constant(kv), tf.constant(kv), attention_bias(mask))
+    b = mha(q, tf.constant(edited), tf.constant(edited), attention_bias(mask))
+    np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+    with pytest.raises(UserError, match="num_heads"):
+        MultiHeadAttention(10, 4)
+
+
+def test_causal_attention_block_shapes_and_causality():
+    block = AttentionBlock(8, 2, [3, 3, 5, 5], [1, 1, 1, 2], causal=True)
+    source, source_mask = _x(2, 4, 8, seed=3), tf.ones([2, 4])
+
+    class Wrapped:
+        def __call__(self, x):
+            return block(x, source, source_mask)
+
+    out = block(_x(2, 6, 8), source, source_mask)
+    assert out.shape == (2, 6, 8)
+    prefix_same, suffix_same = _prefix_unchanged_after_editing(Wrapped(), 2, _x(2, 6, 8))
+    assert prefix_same and not suffix_same
+
+
+def test_conv_res_halves_the_chosen_axes():
+    assert ConvRes(4, rank=1)(_x(2, 9, 1)).shape == (2, 5, 4)
+    assert ConvRes(4, rank=2, strides=(2, 1))(_x(2, 8, 5, 1)).shape == (2, 4, 5, 4)
+    assert ConvRes(4, rank=2)(_x(2, 8, 6, 3)).shape == (2, 4, 3, 4)
