@@ -24,6 +24,7 @@ class Problem:
     image_size = None              # image inputs are resized to image_size x image_size
     sample_rate = 16000            # audio inputs are stored at this rate
     size_scale = 1.0               # generated problems multiply their sizes by this (mm-datagen --mini_scale)
+    vocab_examples = None          # train examples read for the shared vocabulary (None: all of them)
     input_codec = None             # set by the task-shape subclasses
     target_codec = None
 
@@ -52,8 +53,10 @@ class Problem:
         """The strings of a raw sample that the shared vocabulary must cover."""
         return [t for codec in self.codecs.values() for t in codec.texts(sample)]
 
-    def vocab_lines(self, tmp_dir, max_examples=None):
-        """Training text for the shared vocabulary (the train split's text fields)."""
+    def vocab_lines(self, tmp_dir):
+        """Training text for the shared vocabulary: the train split's text fields (the first
+        vocab_examples samples, for problems whose samples are costly and whose text is repetitive)."""
+        max_examples = self.vocab_examples
         for i, sample in enumerate(self.generate_samples(tmp_dir, "train")):
             if max_examples is not None and i >= max_examples:
                 return

@@ -89,6 +89,8 @@ def train(data_dir, lines, vocab_size, built_from, num_threads=2):
             input_sentence_size=MAX_TRAINING_LINES, shuffle_input_sentence=True,
             num_threads=num_threads, minloglevel=2)
     except RuntimeError as exc:
+        if counted.error is not None:   # the problem's generator failed: raise that, not a wrapped copy
+            raise counted.error
         raise VocabError(f"sentencepiece could not build a {vocab_size}-piece vocabulary from "
                          f"{counted.count} lines of {', '.join(built_from)}: {exc}") from exc
     os.makedirs(data_dir, exist_ok=True)
@@ -112,14 +114,18 @@ def check_reusable(data_dir, vocab_size):
 
 class _Counting:
     def __init__(self, lines):
-        self.lines, self.count = lines, 0
+        self.lines, self.count, self.error = lines, 0, None
 
     def __iter__(self):
-        for line in self.lines:
-            line = line.strip()
-            if line:
-                self.count += 1
-                yield line
+        try:
+            for line in self.lines:
+                line = line.strip()
+                if line:
+                    self.count += 1
+                    yield line
+        except BaseException as exc:
+            self.error = exc
+            raise
 
 
 def _atomic_write(target, data):
