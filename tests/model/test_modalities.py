@@ -1,0 +1,89 @@
+"""Each modality net: registered name, output shapes, padding masks, the spectral net's frequency axis."""
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from t2t_mm import registry
+from t2t_mm.errors import UserError
+from tests.model.conftest import tiny_hparams
+
+H = 16
+
+
+def _net(name, size=0, overrides=""):
+    hp = tiny_hparams(overrides)
+    return registry.modality(name)(hp.values(), size)
+
+
+def test_all_modalities_are_registered():
+    for name in ("symbol", "image", "audio_waveform", "audio_spectral", "class_label"):
+        assert registry.modality(name).registered_name == name
+
+
+def test_symbol_bottom_masks_padding_and_top_gives_vocab_logits():
+    net = _net("symbol", 11)
+    ids = tf.constant([[3, 4, 1, 0, 0]])
+    x, mask = net.bottom(ids)
+    assert x.shape == (1, 5, H)
+    np.testing.assert_array_equal(mask.numpy(), [[1, 1, 1, 0, 0]])
+    np.testing.assert_array_equal(x.numpy()[0, 3:], 0.0)
+    table = net.embedding.embeddings.numpy()
+    np.testing.assert_allclose(x.numpy()[0, 0], table[3] * math.sqrt(H), rtol=1e-5)
+    logits = net.top(x)
+    assert logits.shape == (1, 5, 11) and logits.dtype == tf.float32
+
+
+def test_tied_symbol_weights_use_the_embedding_as_softmax():
+    net = _net("symbol", 11, "tie_symbol_weights=true")
+    x = tf.random.normal([2, 3, H])
+    logits = net.top(x)
+    np.testing.assert_allclose(logits.numpy(), x.numpy() @ net.embedding.embeddings.numpy().T, rtol=1e-4,
+                               atol=1e-5)
+    assert net.softmax is None
+    with pytest.raises(UserError, match="vocab"):
+        _net("symbol", 0)
+
+
+def test_image_entry_flow_flattens_downsampled_map():
+    net = _net("image", overrides="image_filters=[4,8,8]")       # two ConvRes blocks -> stride 4
+    x, mask = net.bottom(tf.random.normal([2, 16, 12, 3]))
+    assert x.shape == (2, 4 * 3, H)
+    np.testing.assert_array_equal(mask.numpy(), 1.0)
+    with pytest.raises(UserError, match="image"):
+        net.bottom(tf.random.normal([2, 16, 12]))
+
+
+def test_waveform_net_strides_time_and_masks_the_padded_tail():
+    net = _net("audio_waveform")                                  # 3 blocks: stride 8, 2/4/8 filters
+    wave = np.random.RandomState(0).randn(2, 80).astype(np.float32)
+    wave[1, 20:] = 0.0                                            # second example: 20 samples
+    x, mask = net.bottom(tf.constant(wave))
+    assert x.shape == (2, 10, H)
+    np.testing.assert_array_equal(mask.numpy()[0], 1.0)
+    np.testing.assert_array_equal(mask.numpy()[1], [1, 1, 1] + [0] * 7)
+    assert [b.filters for b in net.blocks] == [2, 4, 8]          # l_i = ConvRes(l_{i-1}, 2^i)
+
+
+@pytest.mark.parametrize("kind", ["log_mel", "log_magnitude"])
+def test_spectral_net_never_strides_frequency(kind):
+    net = _net("audio_spectral", overrides=f"audio_spectrogram={kind}")
+    wave = tf.random.normal([2, 128 * 16])
+    spec = net.spectrogram(wave)
+    frames, bins = spec.shape[1], spec.shape[2]
+    assert bins == (8 if kind == "log_mel" else 129)
+    stacked = net._stack(spec[..., None])
+    assert stacked.shape[1:] == (math.ceil(frames / 8), bins, 8)  # time /8, frequency untouched
+    x, mask = net.bottom(wave)
+    assert x.shape == (2, math.ceil(frames / 8), H) and mask.shape == (2, math.ceil(frames / 8))
+    with pytest.raises(UserError, match="audio_spectrogram"):
+        _net("audio_spectral", overrides="audio_spectrogram=mfcc")
+
+
+def test_class_label_top_gives_class_logits():
+    net = _net("class_label", 7)
+    logits = net.top(tf.random.normal([3, 1, H]))
+    assert logits.shape == (3, 7) and logits.dtype == tf.float32
+    with pytest.raises(UserError, match="input modality"):
+        net.bottom(tf.zeros([3, 4]))
