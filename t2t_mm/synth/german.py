@@ -77,17 +77,17 @@ def _clause_body(clause, subject, person, order):
 
 
 def _clause(clause, order):
+    """order: "second" (main clause, verb second), "final" (subordinate clause)."""
     subject = noun_phrase(clause.subj, "nom")
     if clause.subj.rel is not None and order == "second":
         subject += [","]  # close the relative clause before the verb
-    body = _clause_body(clause, subject, grammar.person(clause.subj), order)
     if clause.sub is None:
-        return body
+        return _clause_body(clause, subject, grammar.person(clause.subj), order)
     conj, sub = clause.sub
     subordinate = [conj.de] + _clause(sub, "final")
-    if clause.sub_first:
+    if clause.sub_first:  # the subordinate clause fills the first position: verb before subject
         return subordinate + [","] + _clause_body(clause, subject, grammar.person(clause.subj), "inverted")
-    return body + [","] + subordinate
+    return _clause_body(clause, subject, grammar.person(clause.subj), order) + [","] + subordinate
 
 
 def realize(clause):
