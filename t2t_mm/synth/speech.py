@@ -142,9 +142,8 @@ def synthesize(rng, words):
     drift = _smooth(np.cumsum(rng.normal(0, 0.01, frames)), 10)
     f0 = base * (1 - 0.15 * np.arange(frames) / frames) * np.exp(np.clip(drift, -0.2, 0.2))
     audio = _voiced(f0, formants, voicing)
-    loud = voicing > 0.5
-    audio *= 0.3 / (np.sqrt(np.mean(_to_samples(loud.astype(np.float32), length) * audio ** 2)
-                            / max(loud.mean(), 1e-3)) + 1e-9)
+    vowels = _to_samples((voicing > 0.5).astype(np.float32), length) > 0.5
+    audio *= 0.3 / (np.sqrt(np.mean(audio[vowels] ** 2)) + 1e-9)  # vowel RMS 0.3: noise levels are relative
     for start, n, centre, width, level in noise:
         ramp = np.minimum(1.0, np.minimum(np.arange(n * HOP) + 1, np.arange(n * HOP)[::-1] + 1) / 80.0)
         audio[start * HOP:(start + n) * HOP] += (0.6 * level * ramp * _band_noise(rng, n * HOP, centre, width))
