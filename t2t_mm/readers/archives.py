@@ -15,6 +15,7 @@ from t2t_mm.errors import UserError
 
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz")
 _DONE = ".extracted"
+EXTRACTED_DIR = "_extracted"
 
 
 class UnsafeArchiveError(UserError):
@@ -89,13 +90,14 @@ def _extract_member(tar, member, target_dir):
 
 
 def extract_all(root):
-    """Extracts every archive found under ``root`` next to it, into ``<archive name>_extracted/``;
-    returns the extraction directories."""
+    """Extracts every archive found under ``root`` into ``root/_extracted/<its relative path>/``
+    (inside ``root`` even when the archive sits in a linked, read-only folder); returns those dirs."""
     out = []
-    for dirpath, dirnames, names in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.endswith("_extracted")]
+    for dirpath, dirnames, names in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if d != EXTRACTED_DIR)
         for name in sorted(names):
             if is_archive(name):
                 path = os.path.join(dirpath, name)
-                out.append(extract(path, path + "_extracted"))
+                target = os.path.join(root, EXTRACTED_DIR, os.path.relpath(path, root))
+                out.append(extract(path, target))
     return out

@@ -62,7 +62,7 @@ def list_images(root, split_dir, wnids):
     index = {w: i for i, w in enumerate(wnids)}
     folder = os.path.join(root, split_dir)
     out, flat = [], []
-    for dirpath, _, names in os.walk(folder):
+    for dirpath, _, names in os.walk(folder, followlinks=True):
         wnid = os.path.basename(dirpath)
         for name in names:
             if not _IMAGE.search(name):

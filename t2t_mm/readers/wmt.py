@@ -97,7 +97,7 @@ def find_pairs(root, source_lang, target_lang):
     """[(name, source path, target path, kind)] under ``root``: kind 'text' or 'sgml'. The name is the
     corpus file name without the language part (``newstest2014``, ``europarl-v7.fr-en``)."""
     files = {}
-    for dirpath, _, names in os.walk(root):
+    for dirpath, _, names in os.walk(root, followlinks=True):
         for name in names:
             files.setdefault(dirpath, set()).add(name)
     pairs = []

@@ -58,7 +58,7 @@ def find_utterances(root, extension=".wv1"):
     """[(utterance id, audio path, normalized transcript, split)] for every audio file with a
     transcript under ``root``. Audio without a transcript is skipped (WSJ has some)."""
     audio, texts = {}, {}
-    for dirpath, _, names in os.walk(root):
+    for dirpath, _, names in os.walk(root, followlinks=True):
         for name in sorted(names):
             stem, ext = os.path.splitext(name)
             full = os.path.join(dirpath, name)

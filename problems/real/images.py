@@ -1,0 +1,79 @@
+"""ImageNet classification (ILSVRC-2012) and MS-COCO captioning, from raw folders or TFDS.
+
+image_imagenet: raw ``train/<wnid>/*.JPEG`` (+ ``val/``) in --tmp_dir, labels from the 1000-wnid list;
+without ``val/`` the dev split is a stable 1-in-20 hold-out of train. TFDS: imagenet2012, whose
+manual_dir is --tmp_dir (the two ILSVRC2012_img_*.tar files). Inputs are preprocessed as in the
+paper's era: shorter side resized, random (train) or central crop, per-image standardization.
+image_ms_coco_captions: raw ``annotations/captions_{train,val}<year>.json`` + image folders, one sample
+per (image, caption) as T2T did; TFDS: coco_captions (train / val).
+"""
+
+import zlib
+
+from t2t_mm import registry
+from t2t_mm.data import ImageToClassProblem, ImageToTextProblem
+from t2t_mm.errors import UserError
+from t2t_mm.problems.real import source
+from t2t_mm.readers import coco, imagenet
+
+
+def _held_out(path):
+    return zlib.crc32(path.replace("\\", "/").rsplit("/", 1)[-1].encode()) % 20 == 0
+
+
+@registry.register_problem
+class ImageImagenet(ImageToClassProblem):
+    num_classes = 1000
+    image_size = 224
+    splits = {"train": 64, "dev": 4}
+
+    def generate_samples(self, tmp_dir, split):
+        if source.current() == "tfds":
+            tfds_split = {"train": "train", "dev": "validation"}[split]
+            for ex in source.tfds_examples("imagenet2012", tfds_split, tmp_dir, skip_image_decoding=True):
+                yield {"image": bytes(ex["image"]), "label": int(ex["label"])}
+            return
+        wnids = imagenet.read_wnids(tmp_dir)
+        train = imagenet.list_images(tmp_dir, "train", wnids)
+        val = imagenet.list_images(tmp_dir, "val", wnids)
+        if not train and not val:
+            raise UserError("%s: no train/<wnid>/*.JPEG images under --tmp_dir=%s; extract ILSVRC-2012 "
+                            "there (or use --source=tfds)." % (self.name, tmp_dir))
+        if split == "train":
+            chosen = [item for item in train if val or not _held_out(item[0])]
+        else:
+            chosen = val or [item for item in train if _held_out(item[0])]
+        for path, label in chosen:
+            yield {"image": imagenet.rgb_jpeg_bytes(path), "label": label}
+
+    def preprocess_image(self, image, training):
+        return imagenet.preprocess(image, self.image_size, training)
+
+
+@registry.register_problem
+class ImageMsCocoCaptions(ImageToTextProblem):
+    target_space = "english"
+    image_size = 224
+    splits = {"train": 32, "dev": 2}
+
+    def generate_samples(self, tmp_dir, split):
+        if source.current() == "tfds":
+            tfds_split = {"train": "train", "dev": "val"}[split]
+            for ex in source.tfds_examples("coco_captions", tfds_split, tmp_dir, skip_image_decoding=True):
+                for caption in ex["captions"]["text"]:
+                    yield {"image": bytes(ex["image"]), "targets": " ".join(source.text(caption).split())}
+            return
+        files = coco.find_annotation_files(tmp_dir)[split]
+        if not files:
+            raise UserError("%s: no annotations/captions_%s*.json under --tmp_dir=%s; unpack COCO's "
+                            "annotations_trainval2014.zip (and the images) there, or use --source=tfds."
+                            % (self.name, "train" if split == "train" else "val", tmp_dir))
+        for path in files:
+            for _, image_path, captions in coco.read_captions(path):
+                coco.read_image_bytes(image_path)  # a clear error if the image is missing
+                image = imagenet.rgb_jpeg_bytes(image_path)  # COCO has grayscale JPEGs too
+                for caption in captions:
+                    yield {"image": image, "targets": caption}
+
+    def preprocess_image(self, image, training):
+        return imagenet.preprocess(image, self.image_size, training)
