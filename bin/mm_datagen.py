@@ -12,6 +12,8 @@ flags.DEFINE_integer("vocab_size", None, "Subwords of the shared vocabulary when
                      "an existing vocabulary is reused, and a different explicit size is refused.")
 flags.DEFINE_float("mini_scale", None, "Multiplies the example counts of the generated mini problems "
                    "(0.1 for a quick try, 10 for more data).")
+flags.DEFINE_enum("source", "raw", ["raw", "tfds"], "Real problems: read the raw corpus files in --tmp_dir "
+                  "(raw) or the TFDS builder where one exists (tfds). See docs/DATA.md.")
 FLAGS = flags.FLAGS
 
 
@@ -22,6 +24,8 @@ def main(argv):
     if not FLAGS.problem:
         raise UserError("--problem is required: mm-datagen --problem=NAME[,NAME...] --data_dir=D --tmp_dir=T "
                         "(mm-datagen --registry_help lists problems and mixtures)")
+    from t2t_mm.problems.real import source
+    source.set_source(FLAGS.source)
     from t2t_mm.data import datagen  # imports TensorFlow lazily, after flag checks
     datagen.generate(FLAGS.problem, FLAGS.data_dir, FLAGS.tmp_dir, num_shards=FLAGS.num_shards,
                      vocab_size=FLAGS.vocab_size, size_scale=FLAGS.mini_scale)
