@@ -13,7 +13,7 @@ REQUIRED_HPARAMS = ("batch_size", "max_length", "min_bucket_length", "bucket_ste
                     "audio_samples_per_token", "seed")
 
 
-def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None):
+def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None, input_context=None):
     import tensorflow as tf
     _check_hparams(hparams)
     problem.check_declarations()
@@ -42,13 +42,19 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
         out["target_space_id"] = space_id
         return out
 
+    pipelines = input_context.num_input_pipelines if input_context else 1
+    by_file = pipelines > 1 and len(files) >= pipelines
     ds = tf.data.Dataset.from_tensor_slices(files)
+    if by_file:
+        ds = ds.shard(pipelines, input_context.input_pipeline_id)
     if shuffle:
         ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
     ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=min(len(files), 8), block_length=1,
                        num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if pipelines > 1 and not by_file:
+        ds = ds.shard(pipelines, input_context.input_pipeline_id)
     if shuffle:
         ds = ds.shuffle(hparams.shuffle_buffer, seed=seed + 1, reshuffle_each_iteration=True)
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -112,14 +112,17 @@ class Problem:
             target_space_id=target_spaces.space_id(data_dir, self.target_space), vocab_size=vocab_size,
             num_classes=self.num_classes if self.target_modality == "class_label" else 0)
 
-    def dataset(self, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None):
+    def dataset(self, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None, input_context=None):
         """Batched tf.data.Dataset of {inputs, targets, target_space_id} (see docs/CONTRACTS.md).
 
         mode: "train" (shuffled, repeated, static bucketed shapes, drop_remainder) or "eval"/"test"
         (one pass in file order, last batch of a bucket may be smaller). seed defaults to hparams.seed.
+        input_context: a tf.distribute.InputContext; each input pipeline then reads its own part of
+        the data (whole shards when there are enough of them, else every n-th record).
         """
         from t2t_mm.data import pipeline
-        return pipeline.build(self, mode, data_dir, hparams, seed=seed, shuffle=shuffle, repeat=repeat)
+        return pipeline.build(self, mode, data_dir, hparams, seed=seed, shuffle=shuffle, repeat=repeat,
+                              input_context=input_context)
 
     def preprocess_image(self, image, training):
         """uint8 [h, w, 3] -> float32 [image_size, image_size, 3], standardized per image."""

@@ -127,3 +127,18 @@ def test_unknown_mode(varied, hparams):
     from t2t_mm.errors import UserError
     with pytest.raises(UserError, match="no split for mode 'predict'"):
         registry.problem("test_varied_lengths").dataset("predict", varied, hparams)
+
+
+def test_input_pipelines_read_disjoint_parts(varied):
+    import tensorflow as tf
+    hp = tiny_hparams(batch_size=128, max_length=64)
+    problem = registry.problem("test_varied_lengths")
+
+    def rows(pipelines, index):
+        ctx = tf.distribute.InputContext(num_input_pipelines=pipelines, input_pipeline_id=index)
+        return {tuple(r[r > 0]) for b in problem.dataset("eval", varied, hp, input_context=ctx)
+                for r in b["inputs"].numpy()}
+
+    everything = rows(1, 0)
+    first, second = rows(2, 0), rows(2, 1)
+    assert first and second and not first & second and first | second == everything
