@@ -195,3 +195,18 @@ def test_mm_datagen_writes_parsing_wsj_shards_from_the_real_sample(real, tmp_pat
     from t2t_mm.data import trees
     tree = trees.delinearize(target, words)
     assert target.startswith("(") and tree.leaves() == words
+
+
+def test_newstest2014_pairs_survive_the_shared_vocabulary_round_trip(real, tmp_path):
+    import tensorflow as tf
+    from t2t_mm.data import vocab as vocab_lib
+    problem = registry.problem("translate_deen_wmt8k")
+    samples = list(problem.generate_samples(real("wmt", "newstest", "en-de"), "test"))
+    vocab = vocab_lib.train(str(tmp_path), (t for s in samples for t in s.values()), 2000, [problem.name])
+    for sample in samples[::7]:
+        example = tf.train.Example.FromString(problem.serialize(sample, vocab))
+        ids = {k: list(example.features.feature[k].int64_list.value) for k in ("inputs", "targets")}
+        assert ids["inputs"][-1] == 1 and ids["targets"][-1] == 1  # EOS
+        # de-en: German in, English out
+        assert vocab.decode(ids["inputs"][:-1]) == sample["targets"]
+        assert vocab.decode(ids["targets"][:-1]) == sample["inputs"]
