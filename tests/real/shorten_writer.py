@@ -43,11 +43,12 @@ def _wav_header(nchan, nsamples, rate=16000):
             b"data" + struct.pack("<I", data))
 
 
-def encode(channels, plan, blocksize=256, nmean=4, maxnlpc=3, ftype=5, wav_header=True):
+def encode(channels, plan, blocksize=256, nmean=4, maxnlpc=3, ftype=5, wav_header=True, version=2):
     """Encode equal-length int lists, one per channel. ``plan(block_index)`` gives
     (command, bitshift, qlpc_coefficients); command is 0-3 (DIFFn), 7 (QLPC) or 8 (ZERO).
     ``wav_header`` puts a RIFF header in a leading VERBATIM command, as shorten 3.x (and FFmpeg)
-    expect; SPHERE's embedded shorten has none."""
+    expect; SPHERE's embedded shorten has none. ``version`` 1 (most WSJ discs) has no rounding in the
+    running mean, no mean scaling by the bit shift and no QLPC rounding offset."""
     w = BitWriter()
     for value in (ftype, len(channels), blocksize, maxnlpc, nmean, 0):
         w.ulong(value)
@@ -71,9 +72,11 @@ def encode(channels, plan, blocksize=256, nmean=4, maxnlpc=3, ftype=5, wav_heade
         for chan, samples in enumerate(channels):
             block = [v >> shift for v in samples[start:start + size]]
             assert [v << shift for v in block] == samples[start:start + size], "bitshift loses bits"
-            coffset = (sum(offsets[chan]) + nmean // 2) // 1
-            coffset = _cdiv(coffset, nmean)
-            coffset = coffset if shift == 0 else (coffset >> (shift - 1)) >> 1
+            if version < 2:
+                coffset = _cdiv(sum(offsets[chan]), nmean)
+            else:
+                coffset = _cdiv(sum(offsets[chan]) + nmean // 2, nmean)
+                coffset = coffset if shift == 0 else (coffset >> (shift - 1)) >> 1
             if shift != last_shift:
                 w.uvar(6, 2)
                 w.uvar(shift, 2)
@@ -88,7 +91,7 @@ def encode(channels, plan, blocksize=256, nmean=4, maxnlpc=3, ftype=5, wav_heade
                     res = []
                     shifted = [v - coffset for v in buf]
                     for i in range(base, len(buf)):
-                        acc = 1 << LPCQUANT
+                        acc = (1 << LPCQUANT) if version >= 2 else 0
                         acc += sum(c * shifted[i - 1 - j] for j, c in enumerate(coefs))
                         res.append(shifted[i] - (acc >> LPCQUANT))
                 else:
@@ -105,10 +108,12 @@ def encode(channels, plan, blocksize=256, nmean=4, maxnlpc=3, ftype=5, wav_heade
                         w.var(c, LPCQUANT)
                 for r in res:
                     w.var(r, resn)
-            total = sum(block) + blocksize // 2
-            offsets[chan] = offsets[chan][1:] + [_cdiv(total, blocksize) << shift]
+            if version < 2:
+                offsets[chan] = offsets[chan][1:] + [_cdiv(sum(block), blocksize)]
+            else:
+                offsets[chan] = offsets[chan][1:] + [_cdiv(sum(block) + blocksize // 2, blocksize) << shift]
             history[chan] = buf[len(buf) - nwrap:]
         start += size
         index += 1
     w.uvar(4, 2)
-    return b"ajkg" + bytes([2]) + w.finish()
+    return b"ajkg" + bytes([version]) + w.finish()

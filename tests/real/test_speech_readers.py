@@ -45,20 +45,21 @@ def test_real_sphere_pcm_both_byte_orders_and_shortpack_agree(real):
     assert decoded[2][2]["sample_byte_format"] == "shortpack-v0"
 
 
-def test_real_samples_shorten_coded_into_a_wsj_style_sphere_file_decode_the_same(real, tmp_path):
+@pytest.mark.parametrize("version, coding", [(1, b"pcm,embedded-shorten-v1.1"), (2, b"pcm,embedded-shorten-v2.00")])
+def test_real_samples_shorten_coded_into_a_wsj_style_sphere_file_decode_the_same(real, tmp_path, version, coding):
     source = real("speech", "sphere", "ex1_10.wav")
     samples, _, _ = sphere.read_sphere(source)
     with open(source, "rb") as f:
         header = f.read(1024)
-    header = header.replace(b"sample_coding -s3 pcm", b"sample_coding -s26 pcm,embedded-shorten-v2.00")
+    header = header.replace(b"sample_coding -s3 pcm", b"sample_coding -s%d %s" % (len(coding), coding))
     header = header[:header.index(b"end_head")] + b"end_head\n"
     header = header + b" " * (1024 - len(header))
     plan = lambda i: [(1, 0, ()), (2, 0, ()), (3, 0, ()), (7, 0, (48, -16))][i % 4]  # noqa: E731
-    body = shorten_writer.encode([samples.tolist()], plan, ftype=3, wav_header=False)
+    body = shorten_writer.encode([samples.tolist()], plan, ftype=3, wav_header=False, version=version)
     path = tmp_path / "460a0101.wv1"
     path.write_bytes(header + body)
     decoded, rate, fields = sphere.read_sphere(str(path))
-    assert fields["sample_coding"] == "pcm,embedded-shorten-v2.00"
+    assert fields["sample_coding"] == coding.decode()
     assert decoded.shape == (16000,) and decoded.min() == -560 and decoded.max() == 655
     np.testing.assert_array_equal(decoded, samples)
     assert len(body) < 0.75 * 2 * 16000  # it really is compressed
@@ -66,18 +67,20 @@ def test_real_samples_shorten_coded_into_a_wsj_style_sphere_file_decode_the_same
     assert wave.dtype == np.float32 and rate == 16000 and abs(wave).max() < 0.03
 
 
-def test_shorten_decoder_handles_every_command_on_two_channels():
+@pytest.mark.parametrize("version", [1, 2])
+def test_shorten_decoder_handles_every_command_on_two_channels(version):
     a, b = _signal()
-    samples, ftype = decode_shorten(shorten_writer.encode([a.tolist(), b.tolist()], _plan))
+    samples, ftype = decode_shorten(shorten_writer.encode([a.tolist(), b.tolist()], _plan, version=version))
     assert ftype == 5 and samples.shape == (1300, 2)
     np.testing.assert_array_equal(samples, np.stack([a, b], axis=1))
 
 
-def test_shorten_writer_agrees_with_ffmpegs_independent_decoder(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_shorten_writer_agrees_with_ffmpegs_independent_decoder(tmp_path, version):
     av = pytest.importorskip("av", reason="PyAV (FFmpeg) is not installed; the cross-check needs it")
     a, b = _signal()
     path = tmp_path / "x.shn"
-    path.write_bytes(shorten_writer.encode([a.tolist(), b.tolist()], _plan))
+    path.write_bytes(shorten_writer.encode([a.tolist(), b.tolist()], _plan, version=version))
     with av.open(str(path)) as container:
         frames = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=-1)
     np.testing.assert_array_equal(frames.T, np.stack([a, b], axis=1))
