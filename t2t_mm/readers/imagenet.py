@@ -37,7 +37,8 @@ def read_wnids(root):
             wnids = [line.split()[0].strip(",") for line in f if line.strip()]
     else:
         train = os.path.join(root, "train")
-        wnids = sorted(d for d in os.listdir(train)) if os.path.isdir(train) else []
+        wnids = sorted(d for d in os.listdir(train) if os.path.isdir(os.path.join(train, d))) \
+            if os.path.isdir(train) else []
     if len(wnids) != 1000 or len(set(wnids)) != 1000:
         raise UserError("need the 1000 ILSVRC-2012 class ids under %s: put imagenet_lsvrc_2015_synsets.txt "
                         "(one wnid a line, sorted) there (found %d ids%s)."

@@ -41,8 +41,7 @@ def find_utterances(root):
     out = []
     for trans in sorted(glob.glob(os.path.join(root, "**", "*.trans.txt"), recursive=True)):
         chapter_dir = os.path.dirname(trans)
-        top = os.path.relpath(chapter_dir, root).split(os.sep)
-        split = split_of(top[0]) if len(top) == 3 else split_of(os.path.basename(os.path.normpath(root)))
+        split = split_of(os.path.normpath(chapter_dir).split(os.sep)[-3])  # <split>/<speaker>/<chapter>
         for utt, text in read_trans(trans):
             flac = os.path.join(chapter_dir, utt + ".flac")
             if not os.path.exists(flac):

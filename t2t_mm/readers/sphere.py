@@ -42,13 +42,17 @@ def parse_header(data, source="<sphere>"):
         if len(parts) < 3 or not parts[1].startswith("-"):
             continue  # blank or comment line
         name, kind, rest = parts
-        if kind == "-i":
-            fields[name] = int(rest)
-        elif kind == "-r":
-            fields[name] = float(rest)
-        else:  # -sN: exactly N characters follow the separating space
-            length = int(kind[2:]) if kind[2:].isdigit() else len(rest)
-            fields[name] = rest[:length].strip()
+        try:
+            if kind == "-i":
+                fields[name] = int(rest)
+            elif kind == "-r":
+                fields[name] = float(rest)
+            else:  # -sN: exactly N characters follow the separating space
+                length = int(kind[2:]) if kind[2:].isdigit() else len(rest)
+                fields[name] = rest[:length].strip()
+        except ValueError:
+            raise UserError("%s: SPHERE header line %r has a value that is not of its type %s "
+                            "(corrupt header)." % (source, line, kind))
     raise UserError("%s: SPHERE header has no 'end_head' line within %d bytes (corrupt header)."
                     % (source, size))
 

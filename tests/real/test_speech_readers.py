@@ -165,6 +165,18 @@ def test_librispeech_real_chapters(real):
     assert rate == 16000 and wave.shape == (166960,) and wave.dtype == np.float32
 
 
+def test_librispeech_split_from_the_folder_above_speaker_whatever_the_root(real):
+    found = librispeech.find_utterances(os.path.dirname(real("speech", "LibriSpeech")))
+    assert len(found) == 4 and {s for _, _, _, s in found} == {"test"}
+
+
+def test_sphere_header_with_a_bad_integer(real, tmp_path):
+    good = open(real("speech", "sphere", "ex1_01.wav"), "rb").read()
+    (tmp_path / "bad.wv1").write_bytes(good.replace(b"sample_count -i 16000", b"sample_count -i 16OOO"))
+    with pytest.raises(UserError, match="bad.wv1.*sample_count"):
+        sphere.read_sphere(str(tmp_path / "bad.wv1"))
+
+
 def test_librispeech_missing_flac_is_a_user_error(tmp_path):
     d = tmp_path / "dev-clean" / "1" / "2"
     d.mkdir(parents=True)
