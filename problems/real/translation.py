@@ -39,8 +39,11 @@ class WmtTranslation(TextToTextProblem):
             yield from self._from_tfds(tmp_dir, split)
             return
         archives.extract_all(tmp_dir)
-        pairs = [p for p in wmt.find_pairs(tmp_dir, self.source_lang, self.target_lang)
-                 if self.split_of(p[0]) == split]
+        pairs = {}  # one copy of each corpus: dev.tgz ships newstest2013 as text and as SGML
+        for pair in wmt.find_pairs(tmp_dir, self.source_lang, self.target_lang):
+            if self.split_of(pair[0]) == split and (pair[0] not in pairs or pair[3] == "text"):
+                pairs[pair[0]] = pair
+        pairs = sorted(pairs.values())
         if not pairs:
             raise UserError(self._missing(tmp_dir, split))
         for _, source_path, target_path, kind in pairs:

@@ -70,6 +70,8 @@ def test_translation_splits_from_a_training_archive_and_sgml_dev_set(tmp_path):
     seg = '<doc docid="d"><seg id="1"> %s </seg></doc>'
     (raw / "dev" / "newstest2013-src.en.sgm").write_text(seg % "Good day")
     (raw / "dev" / "newstest2013-ref.de.sgm").write_text(seg % "Guten Tag")
+    (raw / "dev" / "newstest2013.en").write_text("Good day\n")  # the same set as text: read once
+    (raw / "dev" / "newstest2013.de").write_text("Guten Tag\n")
     ende = registry.problem("translate_ende_wmt8k")
     assert list(ende.generate_samples(str(raw), "train")) == [
         {"inputs": "Hello & welcome", "targets": "Hallo & willkommen"}, {"inputs": "Second", "targets": "Zweiter"}]
