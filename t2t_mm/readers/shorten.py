@@ -31,7 +31,7 @@ TYPE_S8, TYPE_U8, TYPE_S16HL, TYPE_U16HL, TYPE_S16LH, TYPE_U16LH = 1, 2, 3, 4, 5
 _TYPE_MEAN = {TYPE_S8: 0, TYPE_U8: 0x80, TYPE_S16HL: 0, TYPE_U16HL: 0x8000, TYPE_S16LH: 0, TYPE_U16LH: 0x8000}
 LPCQUANT = 5
 NWRAP = 3
-_FIXED = {FN_DIFF0: (), FN_DIFF1: (1,), FN_DIFF2: (2, -1), FN_DIFF3: (3, -3, 1)}
+_FIXED = (FN_DIFF0, FN_DIFF1, FN_DIFF2, FN_DIFF3)
 
 
 class ShortenError(UserError):
@@ -74,6 +74,28 @@ class _Bits:
 
     def ulong(self):
         return self.uvar(self.uvar(2))
+
+    def vars(self, n, count):
+        """``count`` consecutive ``var(n)`` values (a block's residuals), in one tight loop."""
+        ones, data, pos = self.ones, self.data, self.pos
+        nbits, total, out = n + 1, 8 * len(data), [0] * count
+        mask, i, nones = (1 << nbits) - 1, bisect.bisect_left(ones, pos), len(ones)
+        for k in range(count):
+            if i >= nones:
+                self._eof()
+            start = ones[i] + 1
+            end = start + nbits
+            if end > total:
+                self._eof()
+            last = (end + 7) >> 3
+            low = (int.from_bytes(data[start >> 3:last], "big") >> (8 * last - end)) & mask
+            u = ((ones[i] - pos) << nbits) | low
+            out[k] = ~(u >> 1) if u & 1 else u >> 1
+            pos = end
+            while i < nones and ones[i] < pos:  # each 1 bit is stepped over once: linear overall
+                i += 1
+        self.pos = pos
+        return out
 
 
 def _cdiv(a, b):
@@ -127,15 +149,15 @@ def decode_shorten(data, source="<shorten stream>"):
         elif cmd in _FIXED or cmd in (FN_QLPC, FN_ZERO):
             block = _decode_block(bits, cmd, version, blocksize, history[chan], offsets[chan], nmean,
                                   bitshift, lpcq_offset)
-            blocks[chan].append([v << bitshift for v in block])
+            blocks[chan].append(block << bitshift)
             chan = (chan + 1) % nchan
         else:
             raise ShortenError("%s: unknown shorten command %d at bit %d (corrupt stream)."
                                % (source, cmd, bits.pos))
-    lengths = {sum(len(b) for b in chans) for chans in blocks}
+    lengths = {sum(b.size for b in chans) for chans in blocks}
     if len(lengths) != 1:
         raise ShortenError("%s: the stream stopped in the middle of a multi-channel frame." % source)
-    columns = [np.array([v for b in chans for v in b], np.int64) for chans in blocks]
+    columns = [np.concatenate(chans) if chans else np.zeros(0, np.int64) for chans in blocks]
     samples = np.stack(columns, axis=1) - _TYPE_MEAN[ftype]
     return samples.astype(np.int32), ftype
 
@@ -151,28 +173,36 @@ def _decode_block(bits, cmd, version, blocksize, history, offsets, nmean, bitshi
     else:
         coffset = _rounded_shift_down(_cdiv(sum(offsets) + nmean // 2, nmean), bitshift)
     if cmd == FN_ZERO:
-        out = [0] * blocksize
+        out = np.zeros(blocksize, np.int64)
     elif cmd == FN_QLPC:
         order = bits.uvar(2)
         coefs = [bits.var(LPCQUANT) for _ in range(order)]
         buf = [h - coffset for h in history[len(history) - order:]] if order else []
-        for _ in range(blocksize):
+        for residual in bits.vars(resn, blocksize):
             acc = lpcq_offset
             for j, c in enumerate(coefs):
                 acc += c * buf[-1 - j]
-            buf.append(bits.var(resn) + (acc >> LPCQUANT))
-        out = [v + coffset for v in buf[order:]]
+            buf.append(residual + (acc >> LPCQUANT))
+        out = np.array(buf[order:], np.int64) + coffset
     else:
-        coefs = _FIXED[cmd]
-        buf = list(history)
-        for _ in range(blocksize):
-            pred = coffset if cmd == FN_DIFF0 else sum(c * buf[-1 - j] for j, c in enumerate(coefs))
-            buf.append(bits.var(resn) + pred)
-        out = buf[len(history):]
+        out = _integrate(np.array(bits.vars(resn, blocksize), np.int64), cmd, history, coffset)
     if nmean > 0:
-        total = sum(out) + (0 if version < 2 else blocksize // 2)
+        total = int(out.sum()) + (0 if version < 2 else blocksize // 2)
         offsets.pop(0)
         offsets.append(_cdiv(total, blocksize) if version < 2 else _cdiv(total, blocksize) << bitshift)
-    merged = history + out
+    merged = history + out.tolist()
     history[:] = merged[len(merged) - len(history):]
     return out
+
+
+def _integrate(residuals, order, history, coffset):
+    """Undo the fixed polynomial predictor of ``order`` (DIFF0-3): x is the order-th running sum of
+    the residuals, started from the differences of the last samples of the previous block."""
+    if order == FN_DIFF0:
+        return residuals + coffset
+    h = history[-3:]
+    starts = {1: [h[2]], 2: [h[2] - h[1], h[2]], 3: [h[2] - 2 * h[1] + h[0], h[2] - h[1], h[2]]}[order]
+    values = residuals
+    for start in starts:  # highest difference first, the samples last
+        values = start + np.cumsum(values)
+    return values
