@@ -33,12 +33,13 @@ class ImageImagenet(ImageToClassProblem):
             for ex in source.tfds_examples("imagenet2012", tfds_split, tmp_dir, skip_image_decoding=True):
                 yield {"image": bytes(ex["image"]), "label": int(ex["label"])}
             return
-        wnids = imagenet.read_wnids(tmp_dir)
-        train = imagenet.list_images(tmp_dir, "train", wnids)
-        val = imagenet.list_images(tmp_dir, "val", wnids)
-        if not train and not val:
+        root = imagenet.find_root(tmp_dir)
+        if root is None:
             raise UserError("%s: no train/<wnid>/*.JPEG images under --tmp_dir=%s; extract ILSVRC-2012 "
                             "there (or use --source=tfds)." % (self.name, tmp_dir))
+        wnids = imagenet.read_wnids(tmp_dir, root)
+        train = imagenet.list_images(root, "train", wnids, tmp_dir)
+        val = imagenet.list_images(root, "val", wnids, tmp_dir)
         if split == "train":
             chosen = [item for item in train if val or not _held_out(item[0])]
         else:

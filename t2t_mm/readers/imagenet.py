@@ -19,6 +19,7 @@ SYNSET_FILES = ("imagenet_lsvrc_2015_synsets.txt", "LOC_synset_mapping.txt", "sy
 VAL_LABEL_FILES = ("imagenet_2012_validation_synset_labels.txt", "LOC_val_solution.csv")
 _IMAGE = re.compile(r"\.(jpe?g|png)$", re.IGNORECASE)
 _VAL_NUMBER = re.compile(r"ILSVRC2012_val_0*(\d+)", re.IGNORECASE)
+_WNID = re.compile(r"^n\d{8}$")
 
 
 def _find(root, names):
@@ -29,14 +30,28 @@ def _find(root, names):
     return None
 
 
-def read_wnids(root):
-    """The 1000 wnids in label order."""
+def find_root(tmp_dir, max_depth=4):
+    """The folder holding ``train/<wnid>/`` or ``val/`` at or under ``tmp_dir`` (``tmp_dir`` itself,
+    ``imagenet/``, Kaggle's ``ILSVRC/Data/CLS-LOC/``...: the first found); None if there is none."""
+    def holds_images(folder):
+        return any(_WNID.match(n) or _VAL_NUMBER.search(n) for n in os.listdir(folder))
+
+    for dirpath, dirnames, _ in os.walk(tmp_dir, followlinks=True):
+        if any(d in ("train", "val") and holds_images(os.path.join(dirpath, d)) for d in dirnames):
+            return dirpath
+        depth = 0 if dirpath == tmp_dir else os.path.relpath(dirpath, tmp_dir).count(os.sep) + 1
+        dirnames[:] = sorted(dirnames) if depth < max_depth else []
+    return None
+
+
+def read_wnids(root, image_root=None):
+    """The 1000 wnids in label order (the list file is searched for under ``root``)."""
     path = _find(root, SYNSET_FILES)
     if path:
         with open(path, encoding="utf-8") as f:
             wnids = [line.split()[0].strip(",") for line in f if line.strip()]
     else:
-        train = os.path.join(root, "train")
+        train = os.path.join(image_root or root, "train")
         wnids = sorted(d for d in os.listdir(train) if os.path.isdir(os.path.join(train, d))) \
             if os.path.isdir(train) else []
     if len(wnids) != 1000 or len(set(wnids)) != 1000:
@@ -58,8 +73,9 @@ def _val_labels(root):
     return {i + 1: wnid for i, wnid in enumerate(lines)}
 
 
-def list_images(root, split_dir, wnids):
-    """[(path, label)] of ``root/<split_dir>``, sorted by path."""
+def list_images(root, split_dir, wnids, labels_root=None):
+    """[(path, label)] of ``root/<split_dir>``, sorted by path (val label files are searched for
+    under ``labels_root``, default ``root``)."""
     index = {w: i for i, w in enumerate(wnids)}
     folder = os.path.join(root, split_dir)
     out, flat = [], []
@@ -76,7 +92,7 @@ def list_images(root, split_dir, wnids):
             else:
                 flat.append(path)
     if flat:
-        labels = _val_labels(root)
+        labels = _val_labels(labels_root or root)
         for path in flat:
             number = _VAL_NUMBER.search(os.path.basename(path))
             if not number or int(number.group(1)) not in labels:

@@ -107,3 +107,11 @@ def test_preprocess_resizes_shorter_side_crops_and_standardizes():
     np.testing.assert_array_equal(out, again)  # central crop: deterministic
     train = imagenet.preprocess(image, 32, training=True, seed=1).numpy()
     assert train.shape == (32, 32, 3)
+
+
+def test_imagenet_root_found_below_tmp_dir(real, tmp_path):
+    os.makedirs(tmp_path / "ILSVRC" / "Data")
+    os.symlink(real("imagenet"), tmp_path / "ILSVRC" / "Data" / "CLS-LOC")
+    assert imagenet.find_root(str(tmp_path)) == str(tmp_path / "ILSVRC" / "Data" / "CLS-LOC")
+    assert imagenet.find_root(real("imagenet")) == real("imagenet")
+    assert imagenet.find_root(str(tmp_path / "ILSVRC" / "Data" / "CLS-LOC" / "labels")) is None
