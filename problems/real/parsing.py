@@ -19,7 +19,7 @@ class ParsingWsj(TextToTextProblem):
     splits = {"train": 4, "dev": 1, "test": 1}
 
     def generate_samples(self, tmp_dir, split):
-        archives.extract_all(tmp_dir)
+        archives.extract_all(tmp_dir, ("treebank*", "ldc99t42*", "ptb*", "penn*", "wsj*"))
         paths = ptb.find_files(tmp_dir)[split]
         if not paths:
             raise UserError("%s: no .mrg files of the %s sections under --tmp_dir=%s; copy the Penn "

@@ -54,7 +54,8 @@ class SpeechLibrispeech(_RawSpeech):
 
     def utterances(self, tmp_dir):
         from t2t_mm.readers import archives
-        archives.extract_all(tmp_dir)
+        archives.extract_all(tmp_dir, ("train-clean-*", "train-other-*", "dev-clean*", "dev-other*",
+                                       "test-clean*", "test-other*", "librispeech*"))
         return librispeech.find_utterances(tmp_dir)
 
     def read_audio(self, path):

@@ -17,6 +17,10 @@ from t2t_mm.readers import archives, wmt
 
 _HELD_OUT = re.compile(r"(newstest|newsdev|newssyscomb|euelections|testset|test\d{4}|dev\d{4})", re.I)
 TFDS_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
+# The archive names statmt.org uses (training-parallel-europarl-v7.tgz, dev.tgz, test-full.tgz, ...).
+ARCHIVES = ("training*", "dev.t*", "test.t*", "test-full.t*", "newstest*", "newsdev*", "europarl*",
+            "news-commentary*", "commoncrawl*", "common-crawl*", "un-*", "undoc*", "giga*", "wmt*",
+            "*de-en*", "*fr-en*", "*de-fr*", "*fr-de*")
 
 
 class WmtTranslation(TextToTextProblem):
@@ -38,7 +42,7 @@ class WmtTranslation(TextToTextProblem):
         if source.current() == "tfds":
             yield from self._from_tfds(tmp_dir, split)
             return
-        archives.extract_all(tmp_dir)
+        archives.extract_all(tmp_dir, ARCHIVES)
         pairs = {}  # one copy of each corpus: dev.tgz ships newstest2013 as text and as SGML
         for pair in wmt.find_pairs(tmp_dir, self.source_lang, self.target_lang):
             if self.split_of(pair[0]) == split and (pair[0] not in pairs or pair[3] == "text"):

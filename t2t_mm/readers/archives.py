@@ -6,6 +6,7 @@ naming the member (a malicious or broken archive must not write outside --tmp_di
 and FIFOs are refused too. Extraction is idempotent: a done-marker skips archives already unpacked.
 """
 
+import fnmatch
 import os
 import shutil
 import tarfile
@@ -89,14 +90,16 @@ def _extract_member(tar, member, target_dir):
         shutil.copyfileobj(source, out)
 
 
-def extract_all(root):
-    """Extracts every archive found under ``root`` into ``root/_extracted/<its relative path>/``
-    (inside ``root`` even when the archive sits in a linked, read-only folder); returns those dirs."""
+def extract_all(root, patterns=("*",)):
+    """Extracts every archive under ``root`` whose file name matches one of ``patterns`` (fnmatch,
+    case-insensitive; a problem names its own corpus's archives, so a WMT problem never unpacks
+    ImageNet) into ``root/_extracted/<its relative path>/`` (inside ``root`` even when the archive
+    sits in a linked, read-only folder); returns those directories."""
     out = []
     for dirpath, dirnames, names in os.walk(root, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if d != EXTRACTED_DIR)
         for name in sorted(names):
-            if is_archive(name):
+            if is_archive(name) and any(fnmatch.fnmatch(name.lower(), p.lower()) for p in patterns):
                 path = os.path.join(dirpath, name)
                 target = os.path.join(root, EXTRACTED_DIR, os.path.relpath(path, root))
                 out.append(extract(path, target))

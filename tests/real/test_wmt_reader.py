@@ -21,7 +21,10 @@ def test_real_newstest2014_line_pair_survives_the_round_trip(real, tmp_path):
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(os.path.join(folder, "newstest2014.en"), "dev/newstest2014.en")
         tar.add(os.path.join(folder, "newstest2014.de"), "dev/newstest2014.de")
-    archives.extract_all(str(tmp_path))
+    with tarfile.open(tmp_path / "ILSVRC2012_img_val.tar", "w") as tar:  # not a WMT archive
+        tar.add(os.path.join(folder, "newstest2014.en"), "x.en")
+    archives.extract_all(str(tmp_path), ("dev.t*",))
+    assert os.listdir(tmp_path / "_extracted") == ["dev.tgz"]
     found = wmt.find_pairs(str(tmp_path), "de", "en")
     assert [(name, kind) for name, _, _, kind in found] == [("newstest2014", "text")]
     again = wmt.read_pair(*found[0][1:])
