@@ -54,8 +54,11 @@ def load_model(output_dir, problem_names, data_dir, model_name="multimodel"):
     problems = {name: registry.problem(name) for name in sorted(set(problem_names))}
     specs = {name: p.spec(data_dir) for name, p in problems.items()}
     model = registry.model(model_name)(hparams, list(specs.values()))
-    for name, problem in problems.items():
-        model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
+    if hasattr(model, "build_all"):   # the model knows best which dummy batch builds each path
+        model.build_all()
+    else:
+        for name, problem in problems.items():
+            model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
     status = tf.train.Checkpoint(model=model).restore(path)
     try:
         status.assert_existing_objects_matched()
