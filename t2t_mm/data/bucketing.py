@@ -45,7 +45,8 @@ def batch_examples(dataset, problem, hparams, drop_remainder):
     import tensorflow as tf
     lengths = bucket_lengths(hparams)
     sizes = batch_sizes(problem, hparams, lengths)
-    dataset = dataset.filter(lambda ex: example_length(problem, ex, hparams) <= hparams.max_length)
+    plain = tf.autograph.experimental.do_not_convert   # plain TF ops: no AutoGraph needed
+    dataset = dataset.filter(plain(lambda ex: example_length(problem, ex, hparams) <= hparams.max_length))
     if all(codec.kind in ("image", "class") for codec in problem.codecs.values()):
         return dataset.batch(sizes[-1], drop_remainder=drop_remainder)
     bounds = tf.constant(lengths, tf.int64)
@@ -61,8 +62,8 @@ def batch_examples(dataset, problem, hparams, drop_remainder):
         return window.padded_batch(tf.gather(size_table, bucket), padded_shapes=shapes,
                                    drop_remainder=drop_remainder)
 
-    return dataset.group_by_window(key_func=key, reduce_func=reduce,
-                                   window_size_func=lambda bucket: tf.gather(size_table, bucket))
+    return dataset.group_by_window(key_func=plain(key), reduce_func=plain(reduce),
+                                   window_size_func=plain(lambda bucket: tf.gather(size_table, bucket)))
 
 
 def _as_shape_tensor(shape):

@@ -44,6 +44,7 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
 
     pipelines = input_context.num_input_pipelines if input_context else 1
     by_file = pipelines > 1 and len(files) >= pipelines
+    decode = tf.autograph.experimental.do_not_convert(decode)   # plain TF ops: no AutoGraph needed
     ds = tf.data.Dataset.from_tensor_slices(files)
     if by_file:
         ds = ds.shard(pipelines, input_context.input_pipeline_id)

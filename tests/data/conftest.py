@@ -1,23 +1,11 @@
 """Fixtures of the data tests: small generated data dirs and tiny batching hparams."""
-import os
-
 import pytest
 
-from t2t_mm import plugins, registry
+from t2t_mm import plugins
+
+from datatest_helpers import MINI_SCALE, tiny_hparams
 
 plugins.load_all()
-
-MINI_SCALE = 0.01   # translation: 40 train / 2 dev examples; parsing 4 / 1; speech 20 / 1
-
-
-def tiny_hparams(**overrides):
-    hp = registry.hparams("multimodel_tiny")
-    hp.batch_size = 256
-    hp.max_length = 128
-    hp.shuffle_buffer = 64
-    for key, value in overrides.items():
-        setattr(hp, key, value)
-    return hp
 
 
 @pytest.fixture
@@ -34,7 +22,3 @@ def mini_data(tmp_path_factory):
     lines = []
     datagen.generate("mini_suite", data_dir, tmp_dir, size_scale=MINI_SCALE, log=lines.append)
     return data_dir, tmp_dir, lines
-
-
-def shard_files(data_dir, prefix):
-    return sorted(f for f in os.listdir(data_dir) if f.startswith(prefix + "-"))

@@ -6,7 +6,7 @@ import pytest
 from t2t_mm import registry
 from t2t_mm.data import DataDirError, MissingDataError, TextToTextProblem, datagen, shards
 
-from conftest import shard_files, tiny_hparams
+from datatest_helpers import shard_files, tiny_hparams
 
 
 class CountingEcho(TextToTextProblem):

@@ -6,7 +6,7 @@ from t2t_mm import registry
 from t2t_mm.data import EOS_ID, PAD_ID
 from t2t_mm.problems.mini import MINI_SUITE
 
-from conftest import MINI_SCALE, shard_files, tiny_hparams
+from datatest_helpers import MINI_SCALE, shard_files, tiny_hparams
 
 
 def test_mini_suite_mixture_names_all_nine():

@@ -8,7 +8,7 @@ from t2t_mm import registry
 from t2t_mm.data import CorruptDataError, MissingDataError, TextToTextProblem, bucketing, datagen, shard_check
 from t2t_mm.errors import HParamsError
 
-from conftest import tiny_hparams
+from datatest_helpers import tiny_hparams
 
 QUIET = dict(log=lambda *_: None)
 
