@@ -25,6 +25,7 @@ from t2t_mm.errors import UserError
 PRETERMINAL = "XX"
 PUNCTUATION_TAGS = frozenset(["``", "''", ".", ":", ","])
 # Used for trees whose tags were normalized to XX (delinearized output): the words those tags carry.
+# A lone ' is left out: in WSJ it is far more often the possessive (POS) than a closing quote.
 PUNCTUATION_WORDS = frozenset([",", ".", ":", ";", "?", "!", "...", "--", "-", "`", "``", "''"])
 LABEL_EQUIVALENCE = {"PRT": "ADVP"}
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
