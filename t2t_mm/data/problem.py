@@ -36,6 +36,12 @@ class Problem:
         """Expected number of samples of a split, when known up front (for progress ETA); else None."""
         return None
 
+    def dataset_size(self, data_dir, split="train"):
+        """Examples mm-datagen wrote for a split of this problem in data_dir (exact, whatever
+        --mini_scale was), or None when unknown; for size-proportional mixing."""
+        from t2t_mm.data import meta
+        return meta.num_examples(data_dir, self.name, split)
+
     # ----- derived -----
     @property
     def name(self):

@@ -129,3 +129,10 @@ def test_parsing_targets_are_linearized_trees(mini_data):
 def test_speech_sample_rate_matches_generator():
     from t2t_mm.synth import speech
     assert registry.problem("mini_speech").sample_rate == speech.SAMPLE_RATE
+
+
+def test_dataset_size_is_what_was_written(mini_data):
+    data_dir, _, _ = mini_data
+    problem = registry.problem("mini_translate_ende")
+    assert problem.dataset_size(data_dir, "train") == 40 != problem.num_examples("train")
+    assert problem.dataset_size(data_dir + "/missing") is None
