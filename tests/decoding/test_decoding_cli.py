@@ -2,6 +2,7 @@
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from conftest import TEST_PROBLEMS, USR_DIR
@@ -84,10 +85,27 @@ def test_user_mistakes_get_one_paragraph_errors(cli, trained, data_dir, tmp_path
         in "\n" + result.stderr
     assert "Traceback" not in result.stderr
 
-    result = cli("mm-decoder", *_args(trained, data_dir, "decoding_test_copy", f"--decode_from_file={source}",
-                                      "--decode_hparams=beam_sise=4"))
-    assert result.returncode == 2
-    assert "has no 'beam_sise'" in result.stderr and "Did you mean: beam_size" in result.stderr
 
-    result = cli("mm-decoder", *_args(trained, data_dir, "decoding_test_copy"))
-    assert result.returncode == 2 and "nothing to do" in result.stderr
+
+def test_flag_mistakes_are_user_errors_before_any_model_is_built(trained, data_dir, tmp_path):
+    from t2t_mm.decoding.cli_main import DecodeConfig, main
+    from t2t_mm.errors import HParamsError, RegistryError, UserError
+    source = tmp_path / "in.txt"
+    source.write_text("hello\n")
+    base = dict(output_dir=trained["output_dir"], data_dir=data_dir, problem="decoding_test_copy",
+                model="decoding_test_model", decode_from_file=str(source))
+    with pytest.raises(HParamsError, match="has no 'beam_sise'.*Did you mean: beam_size"):
+        main(DecodeConfig(**base, decode_hparams="beam_sise=4"))
+    with pytest.raises(UserError, match="nothing to do"):
+        main(DecodeConfig(**dict(base, decode_from_file=None)))
+    with pytest.raises(UserError, match="no such file"):
+        main(DecodeConfig(**dict(base, decode_from_file=str(tmp_path / "nope.txt"))))
+    with pytest.raises(RegistryError, match="Did you mean: decoding_test_copy"):
+        main(DecodeConfig(**dict(base, problem="decoding_test_cop")))
+    with pytest.raises(UserError, match="trained on decoding_test_copy, decoding_test_shapes, not"):
+        main(DecodeConfig(**dict(base, problem="decoding_test_speech",
+                                 problems="decoding_test_copy,decoding_test_shapes")))
+    with pytest.raises(UserError, match="empty line where an image path"):
+        images = tmp_path / "images.txt"
+        images.write_text("\n")
+        main(DecodeConfig(**dict(base, problem="decoding_test_shapes", decode_from_file=str(images))))

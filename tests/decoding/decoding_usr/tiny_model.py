@@ -23,6 +23,9 @@ class TinyDecodingModel(keras.Model):
         self.text_out = keras.layers.Dense(vocab, name="text_out")
         self.class_out = keras.layers.Dense(classes, name="class_out")
 
+    def build(self, input_shape=None):   # sublayers build on first use
+        self.built = True
+
     def encode(self, features, problem, training=False):
         inputs = features["inputs"]
         if self.specs[problem].input_modality == "symbol":
