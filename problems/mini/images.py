@@ -16,6 +16,7 @@ class MiniImageClasses(ImageToClassProblem):
         from t2t_mm.synth import scenes  # imported when used, so a broken generator breaks only this
         return scenes.NUM_CLASSES
     splits = sizes.splits("image_classes", train_shards=4)
+    tmp_dir_hint = sizes.TMP_DIR_HINT
 
     def num_examples(self, split):
         return sizes.count("image_classes", split, self.size_scale)
@@ -32,6 +33,7 @@ class MiniImageCaptions(ImageToTextProblem):
     image_size = IMAGE_SIZE
     target_space = "english"
     splits = sizes.splits("image_captions", train_shards=4)
+    tmp_dir_hint = sizes.TMP_DIR_HINT
 
     def num_examples(self, split):
         return sizes.count("image_captions", split, self.size_scale)

@@ -18,6 +18,7 @@ class MiniParsing(TextToTextProblem):
     target_space = "parse_tree"
     eval_metrics = ("accuracy", "log_perplexity", "exact_tree", "bracket_f1")
     splits = sizes.splits("parsing", train_shards=1)
+    tmp_dir_hint = sizes.TMP_DIR_HINT
 
     def num_examples(self, split):
         return sizes.count("parsing", split, self.size_scale)

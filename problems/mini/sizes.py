@@ -6,6 +6,7 @@ them. Every (corpus, split) has its own seed, so splits never share a random str
 two directions of one corpus (en-de and de-en) share its sentences, as WMT's directions do.
 """
 TRAIN, DEV, TEST = "train", "dev", "test"
+TMP_DIR_HINT = "<scratch dir>"   # mini problems read no raw data
 SPLIT_OFFSETS = {TRAIN: 0, DEV: 1, TEST: 2}
 
 SIZES = {

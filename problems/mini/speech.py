@@ -11,6 +11,7 @@ class MiniSpeech(AudioToTextProblem):
     target_space = "english"
     sample_rate = 16000                # t2t_mm.synth.speech.SAMPLE_RATE (checked in tests)
     splits = sizes.splits("speech", train_shards=4)
+    tmp_dir_hint = sizes.TMP_DIR_HINT
     vocab_examples = 300               # transcripts use a few dozen words; synthesis is the costly part
 
     def num_examples(self, split):

@@ -14,6 +14,7 @@ class MiniTranslation(TextToTextProblem):
     """Translates `source` into `target` on a generated corpus shared by both directions."""
     source = target = corpus = None
     splits = sizes.splits("translation", train_shards=4)
+    tmp_dir_hint = sizes.TMP_DIR_HINT
 
     def num_examples(self, split):
         return sizes.count("translation", split, self.size_scale)

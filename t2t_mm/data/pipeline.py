@@ -7,7 +7,7 @@ Everything is deterministic given the seed: interleaving and mapping keep their 
 import os
 
 from t2t_mm.data import bucketing, meta, shard_check, shards
-from t2t_mm.data.data_errors import CorruptDataError, MissingDataError, datagen_command
+from t2t_mm.data.data_errors import CorruptDataError, MissingDataError
 
 REQUIRED_HPARAMS = ("batch_size", "max_length", "min_bucket_length", "bucket_step", "shuffle_buffer",
                     "audio_samples_per_token", "seed")
@@ -24,8 +24,8 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
     seed = hparams.seed if seed is None else seed
     if not os.path.isdir(data_dir):
         raise MissingDataError(f"no data dir {data_dir} (needed for {problem.name}).\n"
-                               f"Make it with: {datagen_command(problem.name, data_dir)}")
-    files = shards.complete_shards(data_dir, problem.name, split)
+                               f"Make it with: {problem.datagen_command(data_dir)}")
+    files = shards.complete_shards(data_dir, problem.name, split, problem.datagen_command(data_dir))
     spec = problem.spec(data_dir)
     _check_vocab_matches(problem, data_dir)
     _check_target_space(problem, spec, hparams)
@@ -79,7 +79,7 @@ def _check_vocab_matches(problem, data_dir):
         raise CorruptDataError(
             f"the shards of {problem.name} in {data_dir} were written with a different shared vocabulary "
             f"than {data_dir}/vocab.shared.model (it was rebuilt since?). Delete {data_dir}/{problem.name}-* "
-            f"and re-run {datagen_command(problem.name, data_dir)}")
+            f"and re-run {problem.datagen_command(data_dir)}")
 
 
 def _check_target_space(problem, spec, hparams):

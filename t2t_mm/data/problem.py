@@ -25,6 +25,7 @@ class Problem:
     sample_rate = 16000            # audio inputs are stored at this rate
     size_scale = 1.0               # generated problems multiply their sizes by this (mm-datagen --mini_scale)
     vocab_examples = None          # train examples read for the shared vocabulary (None: all of them)
+    tmp_dir_hint = "<tmp_dir>"     # what --tmp_dir must hold, shown in "Make it with: mm-datagen ..." errors
     input_codec = None             # set by the task-shape subclasses
     target_codec = None
 
@@ -98,6 +99,10 @@ class Problem:
                             f"{', '.join(self.splits)} (modes: train, eval, test)")
         return split
 
+    def datagen_command(self, data_dir):
+        """The command that makes this problem's data in data_dir (quoted by every missing-data error)."""
+        return datagen_command(self.name, data_dir, self.tmp_dir_hint)
+
     def vocab(self, data_dir):
         """The shared vocabulary of data_dir (loaded once per problem instance and directory)."""
         cache = self.__dict__.setdefault("_vocabs", {})
@@ -105,7 +110,7 @@ class Problem:
             try:
                 cache[data_dir] = vocab_lib.Vocab(data_dir)
             except MissingDataError as exc:
-                raise MissingDataError(f"{exc}\nFor this problem: {datagen_command(self.name, data_dir)}") from exc
+                raise MissingDataError(f"{exc}\nFor this problem: {self.datagen_command(data_dir)}") from exc
         return cache[data_dir]
 
     def spec(self, data_dir):

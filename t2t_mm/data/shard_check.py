@@ -8,16 +8,16 @@ reading their payloads. Results are remembered per (path, size, mtime) for the p
 import os
 import struct
 
-from t2t_mm.data.data_errors import CorruptDataError, datagen_command
+from t2t_mm.data.data_errors import CorruptDataError
 
 FULL_CHECK_BYTES = 256 << 20
 _checked = set()
 
 
-def _corrupt(path, problem_name, why):
-    data_dir = os.path.dirname(path)
+def _corrupt(path, problem, why):
     return CorruptDataError(
-        f"corrupt TFRecord shard {path}: {why}.\nDelete it and re-run {datagen_command(problem_name, data_dir)}"
+        f"corrupt TFRecord shard {path}: {why}.\nDelete it and re-run "
+        f"{problem.datagen_command(os.path.dirname(path))}"
         " (the re-run rewrites only missing shards).")
 
 
@@ -31,32 +31,32 @@ def verify(paths, problem, parse_spec=None):
     todo = [p for p in paths if _key(p) not in _checked]
     full = sum(os.path.getsize(p) for p in todo) <= FULL_CHECK_BYTES
     for path in todo:
-        (_read_all if full else _walk_framing)(path, problem.name)
+        (_read_all if full else _walk_framing)(path, problem)
         _checked.add(_key(path))
     if parse_spec is not None and todo:
         _parse_first(todo, problem, parse_spec)
 
 
-def _read_all(path, problem_name):
+def _read_all(path, problem):
     import tensorflow as tf
     try:
         for _ in tf.data.TFRecordDataset(path).batch(4096):
             pass
     except (tf.errors.DataLossError, tf.errors.OutOfRangeError) as exc:
-        raise _corrupt(path, problem_name, exc.message.strip().splitlines()[-1]) from None
+        raise _corrupt(path, problem, exc.message.strip().splitlines()[-1]) from None
 
 
-def _walk_framing(path, problem_name):
+def _walk_framing(path, problem):
     size, offset = os.path.getsize(path), 0
     with open(path, "rb") as f:
         while offset < size:
             header = f.read(12)
             if len(header) < 12:
-                raise _corrupt(path, problem_name, f"truncated record header at byte {offset}")
+                raise _corrupt(path, problem, f"truncated record header at byte {offset}")
             (length,) = struct.unpack("<Q", header[:8])
             offset += 12 + length + 4
             if offset > size:
-                raise _corrupt(path, problem_name, f"record at byte {offset - length - 16} runs past the end")
+                raise _corrupt(path, problem, f"record at byte {offset - length - 16} runs past the end")
             f.seek(offset)
 
 
@@ -68,6 +68,6 @@ def _parse_first(paths, problem, parse_spec):
             try:
                 tf.io.parse_single_example(record, parse_spec)
             except tf.errors.InvalidArgumentError as exc:
-                raise _corrupt(path, problem.name, "its examples do not have the features of "
+                raise _corrupt(path, problem, "its examples do not have the features of "
                                f"{problem.name} ({exc.message.strip().splitlines()[0]})") from None
             return

@@ -32,11 +32,11 @@ def existing_sets(data_dir, problem_name, split):
     return {n: sorted(paths) for n, paths in sets.items()}
 
 
-def complete_shards(data_dir, problem_name, split):
+def complete_shards(data_dir, problem_name, split, make=None):
     """The shard paths of a complete split, or MissingDataError naming the command that makes them."""
     sets = existing_sets(data_dir, problem_name, split)
     looked = os.path.join(data_dir, f"{problem_name}-{split}-*")
-    make = datagen_command(problem_name, data_dir)
+    make = make or datagen_command(problem_name, data_dir)
     if not sets:
         raise MissingDataError(f"no data for {problem_name} in {data_dir} (looked for {looked}).\n"
                                f"Make it with: {make}")

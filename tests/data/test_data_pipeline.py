@@ -85,6 +85,7 @@ def test_missing_data_names_the_datagen_command(tmp_path, hparams):
     with pytest.raises(MissingDataError) as err:
         registry.problem("mini_translate_ende").dataset("train", str(tmp_path / "nowhere"), hparams)
     assert "mm-datagen --problem=mini_translate_ende --data_dir=" in str(err.value)
+    assert str(err.value).endswith("--tmp_dir=<scratch dir>")
     os.makedirs(tmp_path / "empty")
     with pytest.raises(MissingDataError, match=r"no data for mini_image_classes in .*empty \(looked for .*"
                                                 r"mini_image_classes-train-\*\)\.\nMake it with: mm-datagen"):
