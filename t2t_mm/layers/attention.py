@@ -13,6 +13,7 @@ from keras import ops
 from t2t_mm.errors import UserError
 from t2t_mm.layers.conv import ConvBlock
 from t2t_mm.layers.timing import AddTimingSignal
+from t2t_mm.layers.composite import CompositeLayer
 
 NEG_INF = -1e9
 
@@ -30,7 +31,7 @@ def attention_bias(key_mask=None, query_length=None, key_length=None, causal=Fal
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
-class MultiHeadAttention(keras.layers.Layer):
+class MultiHeadAttention(CompositeLayer):
     """Scaled dot-product attention with `num_heads` heads, learned q/k/v/output projections."""
 
     def __init__(self, hidden_size, num_heads, dropout=0.0, **kwargs):
@@ -68,7 +69,7 @@ class MultiHeadAttention(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
-class AttentionBlock(keras.layers.Layer):
+class AttentionBlock(CompositeLayer):
     """The paper's attention block; causal=True for decoded targets (conv padding and self-attention)."""
 
     def __init__(self, hidden_size, num_heads, kernel_sizes, dilations, causal=False, dropout=0.0,

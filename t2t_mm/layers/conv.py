@@ -13,6 +13,7 @@ import keras
 from keras import ops
 
 from t2t_mm.errors import UserError
+from t2t_mm.layers.composite import CompositeLayer
 
 
 def _tuple(value, rank):
@@ -27,7 +28,7 @@ def apply_mask(x, mask):
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
-class ConvStep(keras.layers.Layer):
+class ConvStep(CompositeLayer):
     """LN(SepConv(ReLU(x))); preactivate=False skips the ReLU (for raw pixels / waveforms)."""
 
     def __init__(self, filters, kernel_size=3, dilation=1, strides=1, padding="same", rank=1,
@@ -70,7 +71,7 @@ class ConvStep(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
-class ConvBlock(keras.layers.Layer):
+class ConvBlock(CompositeLayer):
     """Four ConvSteps of width `filters` (= input width) with the paper's two skips, then dropout."""
 
     def __init__(self, filters, kernel_sizes=(3, 3, 15, 15), dilations=(1, 1, 1, 8), padding="same",

@@ -10,10 +10,11 @@ first spatial axis: the spectral audio net uses it so that it never strides alon
 import keras
 
 from t2t_mm.layers.conv import ConvStep
+from t2t_mm.layers.composite import CompositeLayer
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
-class ConvRes(keras.layers.Layer):
+class ConvRes(CompositeLayer):
     def __init__(self, filters, kernel_size=3, strides=2, rank=1, preactivate=True, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.rank, self.preactivate = int(filters), kernel_size, rank, preactivate

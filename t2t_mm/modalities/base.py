@@ -2,18 +2,17 @@
 
 A modality is a Keras layer built from the run's hparams (a dict, so get_config can round-trip it) and
 a size (vocab_size for text, num_classes for categories). The MultiModel keeps ONE instance per domain
-and calls:
+and calls them through net(x, role=..., training=...) so that variables live under the net's name:
     bottom(inputs, training)   -> (x [B, T, hidden_size], padding_mask float32 [B, T], 1 = real)
     targets_bottom(targets)    -> [B, L, hidden_size]          (text targets only)
     top(decoded, training)     -> float32 logits               (output modalities only)
     dummy_inputs(batch) / dummy_targets(batch): small numpy batches that build every variable.
 """
-import keras
-
 from t2t_mm.errors import UserError
+from t2t_mm.layers.composite import CompositeLayer
 
 
-class Modality(keras.layers.Layer):
+class Modality(CompositeLayer):
     is_input = False   # has bottom()
     is_output = False  # has top()
 
@@ -42,8 +41,15 @@ class Modality(keras.layers.Layer):
     def dummy_targets(self, batch):
         raise self._unsupported("an output modality")
 
-    def call(self, inputs, training=False):
-        return self.bottom(inputs, training=training)
+    def call(self, inputs, role="bottom", training=False):
+        """net(x, role=...) runs bottom / targets_bottom / top inside the net's name scope."""
+        if role == "bottom":
+            return self.bottom(inputs, training=training)
+        if role == "targets_bottom":
+            return self.targets_bottom(inputs)
+        if role == "top":
+            return self.top(inputs, training=training)
+        raise ValueError(f"unknown modality role {role!r}")
 
     def get_config(self):
         return {**super().get_config(), "hparams": self.hparams, "size": self.size}

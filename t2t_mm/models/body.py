@@ -13,6 +13,7 @@ import keras
 from keras import ops
 
 from t2t_mm.layers.attention import AttentionBlock
+from t2t_mm.layers.composite import CompositeLayer
 from t2t_mm.layers.conv import ConvBlock, apply_mask
 from t2t_mm.layers.moe import SparseMoE
 
@@ -23,7 +24,7 @@ def masked_mean(x, mask):
     return ops.sum(x * weights, axis=1, keepdims=True) / ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1)
 
 
-class _Stack(keras.layers.Layer):
+class _Stack(CompositeLayer):
     """Shared plumbing: conv blocks from hparams, an optional MoE placed after the middle block."""
 
     def __init__(self, hparams, num_blocks, padding, **kwargs):

@@ -23,6 +23,7 @@ from keras import ops
 from t2t_mm import naming, registry
 from t2t_mm.errors import UserError
 from t2t_mm.hparams import HParams
+from t2t_mm.layers.composite import collection_children
 from t2t_mm.models.body import Decoder, Encoder, Mixer
 from t2t_mm.spec import ProblemSpec
 
@@ -93,6 +94,10 @@ class MultiModel(keras.Model):
         """Sublayers build on first use; build_all() creates every problem's variables."""
         self.built = True
 
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        children = super()._trackable_children(save_type, **kwargs)
+        return collection_children(self, children, save_type)   # modality_nets for tf checkpoints
+
     # ---- the computation ----------------------------------------------------------------------
     def encode(self, features, problem=None, training=False):
         """-> {"encoded": [B, S, H], "padding_mask": float32 [B, S], "target_space_id": int32 [B]}."""
@@ -100,7 +105,7 @@ class MultiModel(keras.Model):
         if "inputs" not in features:
             raise UserError(f"problem '{spec.name}': features need 'inputs' (got {sorted(features)})")
         inputs = ops.convert_to_tensor(features["inputs"])
-        x, mask = self.modality_nets[self.problem_nets[spec.name][0]].bottom(inputs, training=training)
+        x, mask = self.modality_nets[self.problem_nets[spec.name][0]](inputs, role="bottom", training=training)
         encoded = self.encoder(x, mask, training=training)
         if "target_space_id" in features:
             space = ops.cast(ops.reshape(ops.convert_to_tensor(features["target_space_id"]), (-1,)), "int32")
@@ -118,7 +123,7 @@ class MultiModel(keras.Model):
             if targets is None:
                 raise UserError(f"problem '{spec.name}' has text targets: decode() needs targets [B, L]")
             targets = ops.convert_to_tensor(targets)
-            embedded = ops.cast(out_net.targets_bottom(targets), enc.dtype)
+            embedded = ops.cast(out_net(targets, role="targets_bottom"), enc.dtype)
             shifted = ops.concatenate([command, embedded[:, :-1]], axis=1)
             real = ops.cast(ops.not_equal(targets[:, :-1], 0), "float32")
             target_mask = ops.concatenate([ops.ones_like(real[:, :1]), real], axis=1)
@@ -127,7 +132,7 @@ class MultiModel(keras.Model):
             target_mask = ops.ones((ops.shape(enc)[0], 1), "float32")
         mixed = self.mixer(shifted, enc, enc_mask, training=training)
         decoded = self.decoder(mixed, enc, enc_mask, target_mask, training=training)
-        return out_net.top(decoded, training=training)
+        return out_net(decoded, role="top", training=training)
 
     def call(self, features, problem=None, training=False):
         encoded = self.encode(features, problem, training)
