@@ -1,4 +1,6 @@
 """What the three command-line programs share: plugin loading, --registry_help, user-facing errors."""
+import contextlib
+import os
 import sys
 
 from absl import app, flags
@@ -21,12 +23,42 @@ def fail(message):
     sys.exit(2)
 
 
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silences what TensorFlow's C++ runtime prints while it loads (oneDNN, CUDA probing): TF 2.19+
+    logs it before absl::InitializeLog, so TF_CPP_MIN_LOG_LEVEL cannot. T2T_MM_VERBOSE=1 keeps it."""
+    if os.environ.get("T2T_MM_VERBOSE") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_plugins(usr_dir):
+    """Loads built-ins and plugins, and lets TensorFlow initialise its devices, without log noise."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet_native_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    plugins.load_all(usr_dir)
+
+
 def start(main):
     """Runs main(argv) under absl after loading plugins; UserErrors become one-paragraph errors."""
 
     def wrapped(argv):
         try:
-            plugins.load_all(FLAGS.usr_dir)
+            load_plugins(FLAGS.usr_dir)
             if FLAGS.registry_help:
                 print(registry.help_text())
                 return 0
