@@ -1,4 +1,5 @@
-"""mm-decoder through its console script, on a checkpoint written with mm-trainer's layout."""
+"""mm-decoder through its console script, on a checkpoint written with mm-trainer's layout (a tiny keras
+model; the real MultiModel's text decode through the CLI is in test_decoding_mini_suite.py)."""
 import os
 
 import numpy as np
@@ -23,19 +24,6 @@ def _in_process(trained, data_dir, problem_name, items, overrides):
     decoder = Decoder(trained["model"], problem, problem.spec(data_dir), decode_hparams(overrides),
                       trained["hparams"].max_length, vocab)
     return [decoder.format_line(r) for r in decoder.decode(items)]
-
-
-def test_text_file_decode_matches_in_process_beam_search(cli, trained, data_dir, tmp_path):
-    lines = ["the cat sat on the mat", "hello world", "one two three"]
-    source, target = tmp_path / "in.txt", tmp_path / "out" / "decoded.txt"
-    source.write_text("\n".join(lines) + "\n")
-    result = cli("mm-decoder", *_args(trained, data_dir, "decoding_test_copy",
-                                      f"--decode_from_file={source}", f"--decode_to_file={target}",
-                                      "--decode_hparams=beam_size=3,alpha=0.6,batch_size=2"))
-    assert result.returncode == 0, result.stderr
-    assert "restored" in result.stderr and "ckpt-3" in result.stderr and "decoded 3 inputs" in result.stderr
-    assert target.read_text().split("\n")[:-1] == _in_process(
-        trained, data_dir, "decoding_test_copy", lines, "beam_size=3,alpha=0.6,batch_size=2")
 
 
 def test_image_paths_give_top5_and_export_loads_in_plain_tensorflow(cli, trained, data_dir, tmp_path):
