@@ -2,6 +2,7 @@
 declares (sacreBLEU with its signature, WER/CER, exact-tree rate and bracket F1), using the decoding
 engineer's greedy_decode and t2t_mm.metrics so mm-decoder and the trainer agree."""
 import tensorflow as tf
+from absl import logging
 
 from t2t_mm import metrics
 
@@ -18,18 +19,20 @@ class DecodeScorer:
         self.max_examples = int(max_examples)
         self._decoders = {}
 
-    def _decoder(self, name):
+    def _decoder(self, name, element_spec):
         if name not in self._decoders:
             from t2t_mm.decoding.greedy import greedy_decode
+            from t2t_mm.training.step import relaxed_signature
             model, max_length = self.model, self.max_length
+            signature = [relaxed_signature(element_spec)] if element_spec is not None else None
             self._decoders[name] = tf.function(
-                lambda features: greedy_decode(model, features, name, max_length), reduce_retracing=True)
+                lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
         return self._decoders[name]
 
     def wanted(self, problem):
         return [m for m in getattr(problem, "eval_metrics", ()) if m in DECODE_METRICS]
 
-    def score(self, problem, batches):
+    def score(self, problem, batches, element_spec=None):
         """{metric: value} over up to max_examples examples of the given eval batches."""
         wanted = self.wanted(problem)
         if not wanted or not batches or problem.target_modality != "symbol" or self.max_examples <= 0:
@@ -41,23 +44,30 @@ class DecodeScorer:
             if left <= 0:
                 break
             features = {k: v[:left] for k, v in features.items()}
-            ids = self._decoder(problem.name)(features)["ids"].numpy()
+            ids = self._decoder(problem.name, element_spec)(features)["ids"].numpy()
             hypotheses += [vocab.decode(row) for row in ids]
             references += [vocab.decode(row) for row in features["targets"].numpy()]
             if problem.input_modality == "symbol":
                 sources += [vocab.decode(row) for row in features["inputs"].numpy()]
             left -= len(ids)
-        result = {}
-        if "bleu" in wanted:
-            bleu = metrics.corpus_bleu(hypotheses, references)
-            result["bleu"], result["bleu_signature"] = bleu.score, bleu.signature
-        if "wer" in wanted:
-            result["wer"] = metrics.wer(references, hypotheses)
-        if "cer" in wanted:
-            result["cer"] = metrics.cer(references, hypotheses)
-        if {"bracket_f1", "exact_tree"} & set(wanted) and sources:
-            from t2t_mm.metrics.parsing import parse_scores
-            scores = parse_scores(sources, references, hypotheses)
-            result["bracket_f1"], result["exact_tree"] = scores["f1"], scores["exact_match"]
-        result["decoded_examples"] = len(hypotheses)
+        result = {"decoded_examples": len(hypotheses)}
+        for metric in wanted:
+            try:
+                result.update(_score(metric, sources, references, hypotheses))
+            except Exception as exc:  # a metric bug must not kill hours of training: report it instead
+                logging.warning("eval of %s: metric %s failed: %s", problem.name, metric, exc)
+                result[f"{metric}_error"] = f"{type(exc).__name__}: {exc}"
         return result
+
+
+def _score(metric, sources, references, hypotheses):
+    if metric == "bleu":
+        bleu = metrics.corpus_bleu(hypotheses, references)
+        return {"bleu": bleu.score, "bleu_signature": bleu.signature}
+    if metric == "wer":
+        return {"wer": metrics.wer(references, hypotheses)}
+    if metric == "cer":
+        return {"cer": metrics.cer(references, hypotheses)}
+    from t2t_mm.metrics.parsing import parse_scores  # bracket_f1, exact_tree: over the source words
+    scores = parse_scores(sources, references, hypotheses)
+    return {"bracket_f1": scores["f1"], "exact_tree": scores["exact_match"]}

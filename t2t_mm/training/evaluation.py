@@ -31,7 +31,7 @@ class Evaluator:
         dataset = self._dataset(name)
         if self.eval_steps > 0:
             dataset = dataset.take(self.eval_steps)
-        eval_step = self.steps.eval(name)
+        eval_step = self.steps.eval(name, dataset.element_spec)
         tokens = metrics.TokenStats()
         classes = metrics.ClassStats()
         nll_sum = count = 0.0
@@ -54,7 +54,7 @@ class Evaluator:
         else:
             result = {"top1": classes.top1_accuracy, "top5": classes.top5_accuracy,
                       "log_ppl": nll_sum / count}
-        result.update(self.decoder.score(self.problems[name], batches))
+        result.update(self.decoder.score(self.problems[name], batches, dataset.element_spec))
         result["moe"] = {k: np.asarray(v) for k, v in moe.items()}
         return result
 

@@ -20,46 +20,51 @@ def tf_variable(var):
 
 
 def variable_key(var):
-    """A stable checkpoint key for a model variable: its Keras path when it has one."""
+    """A readable name for a model variable's slots: its Keras path when it has one."""
     name = getattr(var, "path", None) or var.name
     return re.sub(r"[^A-Za-z0-9_]", "_", name.split(":")[0])
 
 
 class Adam(tf.Module):
-    """Adam(beta1, beta2, epsilon) + clip_by_global_norm(clip_norm); build() once under strategy.scope()."""
+    """Adam(beta1, beta2, epsilon) + clip_by_global_norm(clip_norm); build() once under strategy.scope().
+
+    m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2;  var <- var - lr*sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v)+eps)
+    """
 
     def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8, clip_norm=0.0, name="adam"):
         super().__init__(name=name)
         self.beta1, self.beta2, self.epsilon, self.clip_norm = beta1, beta2, epsilon, clip_norm
-        self.first_moments = {}
-        self.second_moments = {}
-        self._keys = {}
+        self.first_moments = []
+        self.second_moments = []
+        self._index = {}
 
     @classmethod
     def from_hparams(cls, hparams):
         return cls(hparams.adam_beta1, hparams.adam_beta2, hparams.adam_epsilon, hparams.clip_grad_norm)
 
     def build(self, variables):
-        """Creates the two moment slots of every trainable variable, colocated with it."""
+        """Creates the two moment slots of every trainable variable, colocated with it.
+
+        Slots are kept in the order of `variables` (model.trainable_variables, which is fixed by the
+        model's code and problem set), not by name: Keras auto-names layers with process-wide counters
+        (class_label_16), so names differ between two models built in one process."""
         strategy = tf.distribute.get_strategy()
-        first, second = dict(self.first_moments), dict(self.second_moments)
+        first, second = list(self.first_moments), list(self.second_moments)
         for var in variables:
             base = tf_variable(var)
-            key = variable_key(var)
-            if id(base) in self._keys:
+            if id(base) in self._index:
                 continue
-            while key in first:
-                key += "_"
+            name = variable_key(var)
             with strategy.extended.colocate_vars_with(base):
-                first[key] = tf.Variable(tf.zeros(base.shape, base.dtype), trainable=False, name=key + "_m")
-                second[key] = tf.Variable(tf.zeros(base.shape, base.dtype), trainable=False, name=key + "_v")
-            self._keys[id(base)] = key
+                first.append(tf.Variable(tf.zeros(base.shape, base.dtype), trainable=False, name=name + "_m"))
+                second.append(tf.Variable(tf.zeros(base.shape, base.dtype), trainable=False, name=name + "_v"))
+            self._index[id(base)] = len(first) - 1
         self.first_moments, self.second_moments = first, second
 
     def slots(self, var):
         """(m, v) of a model variable."""
-        key = self._keys[id(tf_variable(var))]
-        return self.first_moments[key], self.second_moments[key]
+        index = self._index[id(tf_variable(var))]
+        return self.first_moments[index], self.second_moments[index]
 
     def apply_gradients(self, grads, variables, learning_rate, step):
         """Call in replica context (inside strategy.run) or with no strategy. Returns the global grad norm.
@@ -79,18 +84,20 @@ class Adam(tf.Module):
         targets = [tf_variable(v) for _, v in pairs]
         slots = [self.slots(v) for _, v in pairs]
         step = tf.cast(step, tf.float32)
-        correction = tf.sqrt(1.0 - self.beta2 ** step) / (1.0 - self.beta1 ** step)
-        rate = tf.cast(learning_rate, tf.float32) * correction
+        hyper = {"beta1_power": self.beta1 ** step, "beta2_power": self.beta2 ** step,
+                 "lr": tf.cast(learning_rate, tf.float32), "beta1": tf.constant(self.beta1),
+                 "beta2": tf.constant(self.beta2), "epsilon": tf.constant(self.epsilon)}
 
-        def update(var, grad, m, v, rate):
-            m.assign(self.beta1 * m + (1.0 - self.beta1) * grad)
-            v.assign(self.beta2 * v + (1.0 - self.beta2) * tf.square(grad))
-            return var.assign_sub(rate * m / (tf.sqrt(v) + self.epsilon))
+        def update(var, grad, m, v, hyper):
+            # One fused kernel per variable (the formula in the class docstring); keeps the traced
+            # graph small, which matters with hundreds of variables and one step per problem.
+            return tf.raw_ops.ResourceApplyAdam(var=var.handle, m=m.handle, v=v.handle, grad=grad,
+                                                use_locking=False, **hyper)
 
-        def apply_all(strategy, dense, targets, slots, rate):
+        def apply_all(strategy, dense, targets, slots, hyper):
             for grad, var, (m, v) in zip(dense, targets, slots):
-                strategy.extended.update(var, update, args=(grad, m, v, rate), group=False)
+                strategy.extended.update(var, update, args=(grad, m, v, hyper), group=False)
 
         tf.__internal__.distribute.interim.maybe_merge_call(
-            apply_all, tf.distribute.get_strategy(), dense, targets, slots, rate)
+            apply_all, tf.distribute.get_strategy(), dense, targets, slots, hyper)
         return norm

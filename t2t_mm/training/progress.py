@@ -61,6 +61,8 @@ class Progress:
                 parts.append(f"{label} {result[key]:.3f}")
         if "bleu" in result:
             parts.append(f"bleu {result['bleu']:.1f} (sacrebleu {result.get('bleu_signature', '')})")
+        parts += [f"({key[:-len('_error')]} failed: {value})" for key, value in result.items()
+                  if key.endswith("_error")]
         line = f"eval  step {step:<7} {problem:<22} " + "  ".join(parts)
         self._print(line)
         return line

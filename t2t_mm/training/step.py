@@ -77,16 +77,20 @@ class CompiledSteps:
         return train_step
 
     # --- evaluation -----------------------------------------------------------------------------------
-    def eval(self, name):
-        """fn(features) -> sums of the eval statistics of one batch, plus the model's MoE stats."""
+    def eval(self, name, element_spec=None):
+        """fn(features) -> sums of the eval statistics of one batch, plus the model's MoE stats.
+
+        element_spec (the eval dataset's) gives the function a signature with free batch and length, so
+        batches of any bucket length and the short last batch share one trace."""
         if name not in self._eval:
-            self._eval[name] = self._build_eval(name)
+            self._eval[name] = self._build_eval(name, element_spec)
         return self._eval[name]
 
-    def _build_eval(self, name):
+    def _build_eval(self, name, element_spec):
         spec, model = self.specs[name], self.model
+        signature = [relaxed_signature(element_spec)] if element_spec is not None else None
 
-        @tf.function(reduce_retracing=True)
+        @tf.function(input_signature=signature, reduce_retracing=True)
         def eval_step(features):
             logits = tf.cast(model(features, problem=name, training=False), tf.float32)
             if spec.text_targets:
@@ -100,6 +104,13 @@ class CompiledSteps:
             return stats, _moe_stats(model)
 
         return eval_step
+
+
+def relaxed_signature(element_spec):
+    """The dataset's element_spec with the batch dimension unknown (lengths are already unknown in eval
+    datasets; image sizes and channels stay static): one trace for all batch shapes."""
+    return tf.nest.map_structure(lambda t: tf.TensorSpec([None] + t.shape.as_list()[1:], t.dtype),
+                                 element_spec)
 
 
 def _moe_stats(model):

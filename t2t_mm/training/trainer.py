@@ -99,8 +99,7 @@ class Trainer:
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):
-        dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams,
-                                              shuffle=False, repeat=False)
+        dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams, shuffle=False)
         for batch in dataset.take(1):
             return {k: v[:1] for k, v in batch.items()}
         raise UserError(f"the training split of {name} in {self.config.data_dir} is empty: regenerate it "

@@ -129,6 +129,9 @@ class FakeMultimodel(keras.Model):
         self.class_head = keras.layers.Dense(classes, name="class_head")
         self._last_load = None
 
+    def build(self, input_shape):  # sublayers build on first use
+        self.built = True
+
     def encode(self, features, problem, training=False):
         spec = self.specs[problem]
         inputs = features["inputs"]

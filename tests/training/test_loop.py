@@ -1,0 +1,82 @@
+"""The training loop on one device with the fake problems: compiled steps stay compiled, untouched
+modality nets and their Adam moments stay put, the NaN guard, and what a run leaves in output_dir."""
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import fake_config
+from t2t_mm.training import optimizer as optimizer_lib
+from t2t_mm.training import trainer
+
+
+def _snapshot(variables, adam):
+    return {v.path: (np.array(v.numpy()), *(np.array(s.numpy()) for s in adam.slots(v))) for v in variables}
+
+
+def test_one_trace_per_problem_over_many_steps_and_bucket_shapes(fakes, tmp_path):
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=40, eval_steps=0))
+    run.run()
+    # two problems, fake_text_copy with two bucket lengths: still one trace each
+    assert dict(run.steps.trace_counts) == {"fake_text_copy": 1, "fake_image_class": 1}
+    assert len(run.steps._train) == 2
+
+
+def test_untouched_modality_keeps_weights_and_moments(fakes, tmp_path):
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=0, eval_steps=0))
+    for step, name in enumerate(["fake_image_class", "fake_text_copy", "fake_image_class"], start=1):
+        run.steps.train(name)(run._iterator(name, 0), tf.constant(step, tf.int64))
+    image_vars = [v for v in run.model.trainable_variables if "image_encoder" in v.path or "class_head" in v.path]
+    text_vars = [v for v in run.model.trainable_variables if "text_" in v.path]
+    assert image_vars and text_vars
+    before_image, before_text = _snapshot(image_vars, run.optimizer), _snapshot(text_vars, run.optimizer)
+    assert all(m.any() for _, m, _ in before_image.values())  # image nets did train before
+    for step in range(4, 10):
+        run.steps.train("fake_text_copy")(run._iterator("fake_text_copy", 0), tf.constant(step, tf.int64))
+    after_image, after_text = _snapshot(image_vars, run.optimizer), _snapshot(text_vars, run.optimizer)
+    for path, arrays in before_image.items():
+        for before, after in zip(arrays, after_image[path]):
+            np.testing.assert_array_equal(before, after, err_msg=path)
+    assert any(not np.array_equal(before_text[p][0], after_text[p][0]) for p in before_text)
+
+
+def test_training_lowers_the_loss_and_writes_its_records(fakes, tmp_path):
+    out = tmp_path / "run"
+    run = trainer.Trainer(fake_config(out, problems="fake_image_class", train_steps=30, eval_every=15,
+                                      save_every=10, keep_checkpoint_max=2))
+    first = run.evaluator.evaluate("fake_image_class")["log_ppl"]
+    results = run.run()
+    assert results["fake_image_class"]["log_ppl"] < first
+    assert 0.0 <= results["fake_image_class"]["top1"] <= results["fake_image_class"]["top5"] <= 1.0
+    assert json.load(open(out / "hparams.json"))["values"]["hidden_size"] == 16
+    records = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert [r["step"] for r in records] == [15, 30]
+    assert records[-1]["moe"]["layer_0/expert_load"] and "top5" in records[-1]
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(out))
+    assert tf.train.latest_checkpoint(str(out)).endswith("ckpt-30")
+    assert sorted(n for n in os.listdir(out) if n.endswith(".index")) == ["ckpt-20.index", "ckpt-30.index"]
+
+
+def test_nan_loss_stops_with_step_and_problem_and_keeps_last_good_checkpoint(fakes, tmp_path):
+    out = tmp_path / "run"
+    trainer.Trainer(fake_config(out, problems="fake_text_copy", train_steps=4, save_every=2)).run()
+    good = tf.train.latest_checkpoint(str(out))
+    run = trainer.Trainer(fake_config(out, problems="fake_text_copy,fake_text_nan", train_steps=50))
+    bad_step = next(s for s in range(4, 50) if run.sampler.problem_at(s) == "fake_text_nan") + 1
+    with pytest.raises(trainer.NonFiniteLossError) as err:
+        run.run()
+    message = str(err.value)
+    assert f"at step {bad_step} on problem fake_text_nan" in message and "ckpt-4" in message
+    assert tf.train.latest_checkpoint(str(out)) == good
+    assert not any(f"ckpt-{s}.index" in os.listdir(out) for s in range(5, 51))
+
+
+def test_missing_data_names_the_datagen_command(tmp_path):
+    from t2t_mm import plugins
+    from t2t_mm.errors import UserError
+    plugins.load_all()
+    with pytest.raises(UserError, match="mm-datagen --problem=mini_image_classes"):
+        trainer.Trainer(trainer.TrainConfig(problems="mini_image_classes", data_dir=str(tmp_path / "none"),
+                                            output_dir=str(tmp_path / "out"), distribution="one_device"))

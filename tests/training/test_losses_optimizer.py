@@ -1,0 +1,66 @@
+"""Label-smoothed losses against hand computation, and the Adam that leaves untouched variables alone."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from t2t_mm.spec import ProblemSpec
+from t2t_mm.training import losses, optimizer
+
+
+def test_smoothed_text_loss_masks_padding_and_smooths():
+    logits = np.random.default_rng(0).normal(size=[2, 3, 5]).astype(np.float32)
+    targets = np.array([[3, 1, 0], [2, 4, 1]], np.int32)
+    spec = ProblemSpec("t", "symbol", "symbol", 0, vocab_size=5)
+    eps = 0.1
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = 0.0
+    for b in range(2):
+        for t in range(3):
+            if targets[b, t]:
+                q = np.full(5, eps / 5)
+                q[targets[b, t]] += 1 - eps
+                expected += -(q * log_p[b, t]).sum()
+    assert float(losses.loss_sum(spec, logits, targets, eps)) == pytest.approx(expected, rel=1e-5)
+    assert float(tf.reduce_sum(losses.loss_weights(spec, targets))) == 5
+
+
+def test_class_loss_counts_every_example():
+    spec = ProblemSpec("c", "image", "class_label", 1, num_classes=3)
+    logits = np.zeros([4, 3], np.float32)
+    assert float(losses.loss_sum(spec, logits, np.array([0, 1, 2, 0]), 0.0)) == pytest.approx(4 * np.log(3))
+
+
+def _numpy_adam(var, grads, lr, b1, b2, eps):
+    m = v = np.zeros_like(var)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        var = var - lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + eps)
+    return var, m, v
+
+
+def test_adam_matches_the_formula_and_skips_none_gradients():
+    used = tf.Variable([1.0, -2.0, 3.0])
+    unused = tf.Variable([5.0, 6.0])
+    adam = optimizer.Adam(0.9, 0.99, 1e-6, clip_norm=0.0)
+    adam.build([used, unused])
+    grads = [np.array([0.1, -0.3, 0.2], np.float32), np.array([0.5, 0.5, -0.1], np.float32)]
+    for step, g in enumerate(grads, start=1):
+        adam.apply_gradients([tf.constant(g), None], [used, unused], 0.01, step)
+    var, m, v = _numpy_adam(np.array([1.0, -2.0, 3.0]), grads, 0.01, 0.9, 0.99, 1e-6)
+    np.testing.assert_allclose(used.numpy(), var, rtol=1e-5)
+    np.testing.assert_allclose(adam.slots(used)[0].numpy(), m, rtol=1e-5)
+    np.testing.assert_allclose(adam.slots(used)[1].numpy(), v, rtol=1e-5)
+    np.testing.assert_array_equal(unused.numpy(), [5.0, 6.0])
+    assert not adam.slots(unused)[0].numpy().any() and not adam.slots(unused)[1].numpy().any()
+
+
+def test_adam_clips_by_global_norm_and_densifies_embedding_gradients():
+    table = tf.Variable(tf.ones([6, 2]))
+    adam = optimizer.Adam(0.0, 0.0, 1e-12, clip_norm=1.0)  # beta=0: the step is lr * sign-like g/|g|
+    adam.build([table])
+    sparse = tf.IndexedSlices(tf.constant([[30.0, 40.0]]), tf.constant([2]), tf.constant([6, 2]))
+    norm = adam.apply_gradients([sparse], [table], 1.0, 1)
+    assert float(norm) == pytest.approx(50.0)
+    np.testing.assert_allclose(adam.slots(table)[0].numpy()[2], [0.6, 0.8], rtol=1e-5)  # clipped to norm 1
+    np.testing.assert_allclose(table.numpy()[[0, 1, 3, 4, 5]], 1.0)

@@ -1,0 +1,48 @@
+"""The step-seeded problem sampler, the mixing modes and the learning-rate schedule."""
+import collections
+
+import numpy as np
+import pytest
+
+from t2t_mm.errors import UserError
+from t2t_mm.training import sampler, schedule
+from t2t_mm.hparams import HParams
+
+
+def test_sampler_is_a_function_of_seed_and_step():
+    weights = {"a": 0.5, "b": 0.3, "c": 0.2}
+    one, two = sampler.ProblemSampler(weights, 7), sampler.ProblemSampler(dict(reversed(weights.items())), 7)
+    draws = [one.problem_at(s) for s in range(300)]
+    assert draws == [two.problem_at(s) for s in range(300)]  # every worker agrees
+    assert [one.problem_at(s) for s in range(200, 300)] == draws[200:]  # a resumed run continues the sequence
+    assert draws != [sampler.ProblemSampler(weights, 8).problem_at(s) for s in range(300)]
+
+
+def test_sampler_follows_the_weights():
+    s = sampler.ProblemSampler({"a": 0.75, "b": 0.25}, 1)
+    counts = collections.Counter(s.problem_at(i) for i in range(4000))
+    assert abs(counts["a"] / 4000 - 0.75) < 0.03
+
+
+def test_mixing_modes():
+    rates, sizes = {"big": 1.0, "small": 1.0}, {"big": 900, "small": 100}
+    assert sampler.mixing_weights(rates, sizes, "uniform") == {"big": 0.5, "small": 0.5}
+    assert sampler.mixing_weights(rates, sizes, "proportional")["big"] == pytest.approx(0.9)
+    tempered = sampler.mixing_weights(rates, sizes, "temperature", temperature=2.0)
+    assert tempered["big"] == pytest.approx(30 / 40)  # sqrt(900) : sqrt(100)
+    weighted = sampler.mixing_weights({"big": 1.0, "small": 3.0}, sizes, "uniform")
+    assert weighted["small"] == pytest.approx(0.75)
+    with pytest.raises(UserError, match="--mixing=sideways"):
+        sampler.mixing_weights(rates, sizes, "sideways")
+    with pytest.raises(UserError, match="small"):
+        sampler.mixing_weights(rates, {"big": 10}, "proportional")
+
+
+def test_schedule_warms_up_linearly_then_decays_as_rsqrt():
+    hp = HParams(learning_rate=2.0, hidden_size=64, learning_rate_warmup_steps=100)
+    lr = lambda s: float(schedule.learning_rate(s, hp))
+    peak = 2.0 * 64 ** -0.5 * 100 ** -0.5
+    assert lr(100) == pytest.approx(peak, rel=1e-5)
+    assert lr(50) == pytest.approx(peak / 2, rel=1e-5)
+    assert lr(400) == pytest.approx(peak / 2, rel=1e-5)
+    assert lr(1) > 0 and np.all(np.diff([lr(s) for s in range(1, 100)]) > 0)
