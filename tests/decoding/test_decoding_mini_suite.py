@@ -92,3 +92,17 @@ def test_mm_decoder_restores_the_trainer_checkpoint_and_decodes(mini, cli, tmp_p
     problem = registry.problem("mini_translate_ende")
     expected = _decoder(problem, mini, "beam_size=2,alpha=0.6").decode(lines)
     assert target.read_text().split("\n")[:-1] == expected
+
+
+def test_a_run_without_records_restores_for_the_decoded_problem_alone(mini):
+    """Without --problems and without metrics.jsonl, the model is built for --problem only; the
+    MultiModel's per-domain nets are named, so that subset restores from the joint checkpoint."""
+    from t2t_mm.decoding import restore
+    assert restore.trained_problems(mini["output_dir"], None) == []
+    model, _, _ = restore.load_model(mini["output_dir"], ["mini_translate_ende"], mini["data_dir"])
+    problem = registry.problem("mini_translate_ende")
+    features = _decoder(problem, mini).features(["a red house"])
+    ours = _decoder(problem, dict(mini, model=model)).decode_features(features)
+    theirs = _decoder(problem, mini).decode_features(features)
+    np.testing.assert_array_equal(ours["outputs"], theirs["outputs"])
+    np.testing.assert_allclose(ours["scores"], theirs["scores"], rtol=1e-5)

@@ -137,3 +137,18 @@ def test_saved_model_loads_with_plain_tensorflow_and_matches(trained, data_dir, 
     np.testing.assert_allclose(served["probabilities"].numpy(), expected["probabilities"], rtol=1e-5)
     with open(os.path.join(path, "t2t_mm_export.json")) as f:
         assert json.load(f)["problems"]["decoding_test_shapes"]["targets"] == "class"
+
+
+def test_trainer_style_export_goes_to_output_dir_export_and_replaces_the_old_one(trained, tmp_path):
+    """mm-trainer --export calls export_saved_model(model, {name: spec}, output_dir, hparams)."""
+    output_dir = str(tmp_path / "run")
+    specs = {"decoding_test_copy": trained["specs"]["decoding_test_copy"]}
+    first = export_saved_model(trained["model"], specs, output_dir, trained["hparams"])
+    assert first == os.path.join(output_dir, "export")
+    again = export_saved_model(trained["model"], specs, output_dir, trained["hparams"])
+    assert again == first and not os.path.exists(first + ".partial")
+    loaded = tf.saved_model.load(first)
+    assert {"decoding_test_copy", "serving_default"} == set(loaded.signatures)
+    with open(os.path.join(first, "t2t_mm_export.json")) as f:
+        info = json.load(f)
+    assert info["decode_hparams"]["beam_size"] == 4 and info["max_length"] == trained["hparams"].max_length
