@@ -124,3 +124,11 @@ def test_progress_line_has_rate_and_eta():
         now[0] += 0.25
         progress.update()
     assert lines == ["  p train: 40/1,000 (4%) examples  4 ex/s  ETA 0:04:00"]
+
+
+def test_two_complete_shard_sets_are_refused_by_the_reader(tmp_path, echo):
+    datagen.generate("test_counting_echo", str(tmp_path), str(tmp_path), log=lambda *_: None)
+    for i in range(2):   # a complete 2-shard set made by hand beside the 3-shard one
+        open(shards.shard_name(str(tmp_path), "test_counting_echo", "train", i, 2), "wb").close()
+    with pytest.raises(MissingDataError, match=r"2 complete shard sets .* \(of-00002, of-00003\); delete all but one"):
+        registry.problem("test_counting_echo").dataset("train", str(tmp_path), tiny_hparams())
