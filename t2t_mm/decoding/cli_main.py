@@ -80,6 +80,9 @@ def read_inputs(path, problem):
             raise UserError(f"{path}:{number}: empty line where an {input_kind(problem)} path was expected")
         if not os.path.exists(item) and os.path.exists(os.path.join(base, item)):
             item = os.path.join(base, item)
+        if not os.path.isfile(item):
+            raise UserError(f"{path}:{number}: {input_kind(problem)} file not found: {line.strip()} (paths are "
+                            f"taken relative to the current directory or to {base})")
         items.append(item)
     return items
 
@@ -103,12 +106,15 @@ def main(config, stdin=None, stdout=None, stderr=None):
         raise UserError(f"no checkpoint in {config.output_dir}: train there first, e.g. mm-trainer "
                         f"--problems={config.problem} --data_dir={config.data_dir} "
                         f"--output_dir={config.output_dir}")
+    if not os.path.exists(os.path.join(config.data_dir, "target_spaces.json")):
+        raise UserError(f"{config.data_dir} has no target_spaces.json (the command-token ids the run was "
+                        "trained with): pass the --data_dir that mm-datagen wrote and mm-trainer read")
+    names = run_problems(config)
     if config.decode_from_file:
         items = read_inputs(config.decode_from_file, problem)
 
     from t2t_mm.decoding import restore
     from t2t_mm.decoding.decoder import Decoder
-    names = run_problems(config)
     model, hparams, checkpoint = restore.load_model(config.output_dir, names, config.data_dir, config.model)
     print(f"restored {checkpoint}", file=stderr)
     spec = problem.spec(config.data_dir)

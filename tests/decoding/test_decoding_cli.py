@@ -93,6 +93,12 @@ def test_flag_mistakes_are_user_errors_before_any_model_is_built(trained, data_d
     with pytest.raises(UserError, match="trained on decoding_test_copy, decoding_test_shapes, not"):
         main(DecodeConfig(**dict(base, problem="decoding_test_speech",
                                  problems="decoding_test_copy,decoding_test_shapes")))
+    with pytest.raises(UserError, match=r"images.txt:1: image file not found: nope.png"):
+        (tmp_path / "images.txt").write_text("nope.png\n")
+        main(DecodeConfig(**dict(base, problem="decoding_test_shapes",
+                                 decode_from_file=str(tmp_path / "images.txt"))))
+    with pytest.raises(UserError, match="has no target_spaces.json"):
+        main(DecodeConfig(**dict(base, data_dir=str(tmp_path))))
     with pytest.raises(UserError, match="empty line where an image path"):
         images = tmp_path / "images.txt"
         images.write_text("\n")
