@@ -5,6 +5,7 @@ import dataclasses
 import math
 import os
 
+import keras
 import tensorflow as tf
 
 from t2t_mm import hparams as hparams_lib
@@ -86,7 +87,7 @@ class Trainer:
         self.hparams = hparams_lib.create_hparams(config.hparams_set, config.hparams, config.output_dir)
         if self.is_chief:
             self.hparams.save(config.output_dir)
-        tf.random.set_seed(self.hparams.seed)
+        keras.utils.set_random_seed(self.hparams.seed)  # same initial weights on every run and worker
         rates = registry.expand_problems(config.problems)
         self.problems = {name: registry.problem(name) for name in sorted(rates)}
         self.specs = {name: p.spec(config.data_dir) for name, p in self.problems.items()}

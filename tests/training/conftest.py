@@ -6,7 +6,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKES = os.path.join(HERE, "fake_plugins")
-TINY = "hidden_size=16,learning_rate_warmup_steps=10,learning_rate=2.0"
+TINY = "hidden_size=16,learning_rate_warmup_steps=10,learning_rate=0.5"
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,7 @@ class FakeTextCopy(_TextProblem):
     pass
 
 
-@registry.register_problem
+@registry.register_problem("fake_text_copy_8k")
 class FakeTextCopy8k(_TextProblem):
     vocab_size = 8000
 
