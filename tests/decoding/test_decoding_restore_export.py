@@ -1,6 +1,5 @@
 """Restoring mm-trainer's checkpoint layout, decoding raw inputs through the problems' codecs, and the
 SavedModel export loaded with plain TensorFlow."""
-import io
 import json
 import os
 
