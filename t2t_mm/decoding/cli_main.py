@@ -29,15 +29,21 @@ class DecodeConfig:
     decode_to_file: str = None
     decode_interactive: bool = False
     export_dir: str = None
+    decode_dev: int = 0
 
     def check(self):
         for name in ("output_dir", "problem", "data_dir"):
             if not getattr(self, name):
                 raise UserError(f"--{name} is required: mm-decoder --output_dir=<run> --problem=<name> "
                                 "--data_dir=<data_dir> --decode_from_file=<inputs> [--decode_to_file=<out>]")
-        if not (self.decode_from_file or self.decode_interactive or self.export_dir):
+        if not (self.decode_from_file or self.decode_interactive or self.export_dir or self.decode_dev):
             raise UserError("nothing to do: pass --decode_from_file=F [--decode_to_file=G], "
-                            "--decode_interactive, or --export_dir=DIR")
+                            "--decode_interactive, --decode_dev=N or --export_dir=DIR")
+        if "," in self.problem and (self.decode_from_file or self.decode_interactive):
+            raise UserError(f"--problem={self.problem}: files and interactive sessions decode one problem "
+                            "at a time (a comma-separated list is for --decode_dev and --export_dir)")
+        if self.decode_dev < 0:
+            raise UserError(f"--decode_dev={self.decode_dev} must be >= 0")
         if self.decode_from_file and self.decode_interactive:
             raise UserError("--decode_from_file and --decode_interactive exclude each other: choose one")
         if self.decode_to_file and not self.decode_from_file:
@@ -54,16 +60,22 @@ def config_from_flags(flag_values):
     return DecodeConfig(**{name: getattr(flag_values, name) for name in fields if name in flag_values})
 
 
+def requested_problems(config):
+    return list(registry.expand_problems(config.problem))
+
+
 def run_problems(config):
     """The problems to build the model for: the run's problems, which must include --problem."""
     given = [p.strip() for p in (config.problems or "").split(",") if p.strip()]
     from t2t_mm.decoding import restore
     names = list(registry.expand_problems(",".join(given))) if given else \
         restore.trained_problems(config.output_dir, None)
-    if names and config.problem not in names:
-        raise UserError(f"{config.output_dir} was trained on {', '.join(names)}, not {config.problem}: "
+    wanted = requested_problems(config)
+    missing = [p for p in wanted if names and p not in names]
+    if missing:
+        raise UserError(f"{config.output_dir} was trained on {', '.join(names)}, not {', '.join(missing)}: "
                         "decode one of those, or pass --problems=<the run's --problems> if it was")
-    return names or [config.problem]
+    return names or wanted
 
 
 def read_inputs(path, problem):
@@ -101,7 +113,7 @@ def main(config, stdin=None, stdout=None, stderr=None):
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     config.check()
     decode_hp = decode_hparams(config.decode_hparams)
-    problem = registry.problem(config.problem)
+    problem = registry.problem(requested_problems(config)[0])
     if not os.path.exists(os.path.join(config.output_dir, CHECKPOINT_STATE)):
         raise UserError(f"no checkpoint in {config.output_dir}: train there first, e.g. mm-trainer "
                         f"--problems={config.problem} --data_dir={config.data_dir} "
@@ -117,9 +129,13 @@ def main(config, stdin=None, stdout=None, stderr=None):
     from t2t_mm.decoding.decoder import Decoder
     model, hparams, checkpoint = restore.load_model(config.output_dir, names, config.data_dir, config.model)
     print(f"restored {checkpoint}", file=stderr)
-    spec = problem.spec(config.data_dir)
-    vocab = problem.vocab(config.data_dir) if problem.uses_vocab else None
-    decoder = Decoder(model, problem, spec, decode_hp, max_decode_length(decode_hp, hparams), vocab)
+    max_length = max_decode_length(decode_hp, hparams)
+
+    def decoder_for(p):
+        vocab = p.vocab(config.data_dir) if p.uses_vocab else None
+        return Decoder(model, p, p.spec(config.data_dir), decode_hp, max_length, vocab)
+
+    decoder = decoder_for(problem)
 
     if config.export_dir:
         from t2t_mm.decoding.export import export_saved_model
@@ -127,6 +143,12 @@ def main(config, stdin=None, stdout=None, stderr=None):
         path = export_saved_model(model, specs, config.output_dir, hparams, export_dir=config.export_dir,
                                   decode_hparams=decode_hp)
         print(f"exported SavedModel {path} (signatures: {', '.join(s.name for s in specs)})", file=stderr)
+
+    if config.decode_dev:
+        from t2t_mm.decoding.dev_samples import dev_samples, format_samples
+        for name in requested_problems(config):
+            rows = dev_samples(decoder_for(registry.problem(name)), config.data_dir, hparams, config.decode_dev)
+            print(format_samples(name, rows), file=stdout, flush=True)
 
     if config.decode_from_file:
         start = time.time()

@@ -106,3 +106,21 @@ def test_a_run_without_records_restores_for_the_decoded_problem_alone(mini):
     theirs = _decoder(problem, mini).decode_features(features)
     np.testing.assert_array_equal(ours["outputs"], theirs["outputs"])
     np.testing.assert_allclose(ours["scores"], theirs["scores"], rtol=1e-5)
+
+
+def test_decode_dev_shows_input_reference_and_decode_of_each_problem(mini):
+    import io
+    from t2t_mm.decoding.cli_main import DecodeConfig, main
+    out = io.StringIO()
+    main(DecodeConfig(output_dir=mini["output_dir"], data_dir=mini["data_dir"], problem=",".join(PROBLEMS),
+                      problems=",".join(PROBLEMS), decode_dev=2, decode_hparams="beam_size=1,max_length=5"),
+         stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    for name in PROBLEMS:
+        assert f"{name}:\n" in text
+    assert text.count("  reference: ") == 6 and text.count("  decoded:   ") == 6
+    problem, batch = _dev_example("mini_translate_ende", mini["data_dir"], mini["hparams"])
+    vocab = problem.vocab(mini["data_dir"])
+    assert f"  reference: {vocab.decode(batch['targets'][0].numpy())}\n" in text
+    assert f"  input:     {vocab.decode(batch['inputs'][0].numpy())}\n" in text
+    assert "  input:     audio " in text and "  input:     image " in text
