@@ -103,3 +103,9 @@ def test_flag_mistakes_are_user_errors_before_any_model_is_built(trained, data_d
         images = tmp_path / "images.txt"
         images.write_text("\n")
         main(DecodeConfig(**dict(base, problem="decoding_test_shapes", decode_from_file=str(images))))
+
+
+def test_help_lists_the_decoder_flags(cli):
+    result = cli("mm-decoder", "--help")
+    for flag in ("--decode_hparams", "--decode_from_file", "--export_dir", "--decode_dev", "--usr_dir"):
+        assert flag in result.stdout
