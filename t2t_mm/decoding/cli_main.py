@@ -39,9 +39,6 @@ class DecodeConfig:
         if not (self.decode_from_file or self.decode_interactive or self.export_dir or self.decode_dev):
             raise UserError("nothing to do: pass --decode_from_file=F [--decode_to_file=G], "
                             "--decode_interactive, --decode_dev=N or --export_dir=DIR")
-        if "," in self.problem and (self.decode_from_file or self.decode_interactive):
-            raise UserError(f"--problem={self.problem}: files and interactive sessions decode one problem "
-                            "at a time (a comma-separated list is for --decode_dev and --export_dir)")
         if self.decode_dev < 0:
             raise UserError(f"--decode_dev={self.decode_dev} must be >= 0")
         if self.decode_from_file and self.decode_interactive:
@@ -113,7 +110,11 @@ def main(config, stdin=None, stdout=None, stderr=None):
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     config.check()
     decode_hp = decode_hparams(config.decode_hparams)
-    problem = registry.problem(requested_problems(config)[0])
+    wanted = requested_problems(config)
+    if len(wanted) > 1 and (config.decode_from_file or config.decode_interactive):
+        raise UserError(f"--problem={config.problem}: files and interactive sessions decode one problem at a "
+                        "time (a list or a mixture is for --decode_dev and --export_dir)")
+    problem = registry.problem(wanted[0])
     if not os.path.exists(os.path.join(config.output_dir, CHECKPOINT_STATE)):
         raise UserError(f"no checkpoint in {config.output_dir}: train there first, e.g. mm-trainer "
                         f"--problems={config.problem} --data_dir={config.data_dir} "

@@ -84,6 +84,8 @@ def test_flag_mistakes_are_user_errors_before_any_model_is_built(trained, data_d
                 model="decoding_test_model", decode_from_file=str(source))
     with pytest.raises(HParamsError, match="has no 'beam_sise'.*Did you mean: beam_size"):
         main(DecodeConfig(**base, decode_hparams="beam_sise=4"))
+    with pytest.raises(UserError, match="one problem at a time"):
+        main(DecodeConfig(**dict(base, problem="decoding_test_copy,decoding_test_shapes")))
     with pytest.raises(UserError, match="nothing to do"):
         main(DecodeConfig(**dict(base, decode_from_file=None)))
     with pytest.raises(UserError, match="no such file"):
