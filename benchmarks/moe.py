@@ -1,0 +1,154 @@
+"""Forward+backward time of the sparse MoE layer vs a dense FFN with the same active FLOPs.
+
+    .venv/bin/python benchmarks/moe.py [--tokens 2048] [--reps 5] [--experts 16,60,240] [--jit both]
+
+Setting (issue 4): T tokens of width d=512, experts are ReLU FFNs 512 -> 1024 -> 512, k=4; the dense
+baseline is one FFN 512 -> k*1024 -> 512. Each repetition runs every contender once, interleaved, so a
+busy machine slows all of them alike; the figure is the median. Ratios MoE/dense are the goal
+(<= 1.5 at 60 experts, <= 3.0 at 240 on CPU). keras-hub's MixtralSparseMoeBlock (it runs EVERY expert
+on every token, SwiGLU experts with 3 matrices) is timed where it fits in memory. Prints a table and
+writes benchmarks/results/moe.json.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from t2t_mm.layers.moe import SparseMoE, expert_capacity  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fwd_bwd(layer_fn, variables_fn, x, jit):
+    """A compiled step: loss = mean(out^2) + aux losses; gradients for the weights and the input."""
+    def step(inputs):
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            out, aux = layer_fn(inputs)
+            loss = tf.reduce_mean(tf.square(tf.cast(out, tf.float32))) + aux
+        return tape.gradient(loss, [inputs] + variables_fn())
+    fn = tf.function(step, jit_compile=jit)
+    fn(x)  # trace / compile, and warm up
+    fn(x)
+    return lambda: [g.numpy() for g in fn(x)][:1]
+
+
+def make_moe(d, experts, k, hidden, capacity_factor, seed):
+    layer = SparseMoE(experts, k, hidden, capacity_factor=capacity_factor, name=f"moe{experts}")
+    layer.build((None, d))
+    layer.w_gate.assign(np.random.RandomState(seed).randn(d, experts).astype(np.float32) * 0.05)
+
+    def run(x):
+        return layer(x, training=True), tf.add_n(layer.losses)
+    return layer, run
+
+
+def make_dense(d, hidden):
+    inner = keras.layers.Dense(hidden, activation="relu")
+    outer = keras.layers.Dense(d)
+    model = keras.Sequential([keras.Input((d,)), inner, outer])
+    return model, lambda x: (model(x), 0.0)
+
+
+def make_keras_hub(d, experts, k, hidden):
+    from keras_hub.src.models.mixtral.mixtral_decoder import MixtralSparseMoeBlock
+    block = MixtralSparseMoeBlock(d, hidden, experts, top_k=k)
+    block.build((1, None, d))
+
+    def run(x):
+        out, _ = block(x[None], training=True)
+        return out[0], tf.add_n(block.losses) if block.losses else 0.0
+    return block, run
+
+
+def keras_hub_gib(tokens, experts, hidden):
+    """Rough live memory of keras-hub's dense expert pass: ~6 float32 [E, T, hidden] tensors."""
+    return 6 * experts * tokens * hidden * 4 / 2 ** 30
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=2048)
+    parser.add_argument("--d", type=int, default=512)
+    parser.add_argument("--expert_hidden", type=int, default=1024)
+    parser.add_argument("--k", type=int, default=4)
+    parser.add_argument("--experts", default="16,60,240")
+    parser.add_argument("--capacity_factor", type=float, default=1.25)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--jit", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--keras_hub_max_gib", type=float, default=4.0,
+                        help="skip keras-hub where its dense expert pass needs more memory than this")
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "moe.json"))
+    args = parser.parse_args()
+    d, h, k, tokens = args.d, args.expert_hidden, args.k, args.tokens
+    x = tf.constant(np.random.RandomState(0).randn(tokens, d).astype(np.float32))
+    try:
+        import keras_hub
+        hub_version = keras_hub.__version__
+    except ImportError as exc:
+        hub_version = None
+        print(f"keras-hub not importable ({exc}); its column is skipped")
+    jits = {"on": [True], "off": [False], "both": [False, True]}[args.jit]
+    rows = []
+    for experts in [int(e) for e in args.experts.split(",")]:
+        for jit in jits:
+            contenders = {}
+            moe, run_moe = make_moe(d, experts, k, h, args.capacity_factor, seed=experts)
+            contenders["moe"] = fwd_bwd(run_moe, lambda: moe.trainable_variables, x, jit)
+            dense, run_dense = make_dense(d, k * h)
+            contenders["dense"] = fwd_bwd(run_dense, lambda: dense.trainable_variables, x, jit)
+            hub_note = None
+            if hub_version and not jit:
+                need = keras_hub_gib(tokens, experts, h)
+                if need <= args.keras_hub_max_gib:
+                    hub, run_hub = make_keras_hub(d, experts, k, h)
+                    contenders["keras_hub"] = fwd_bwd(run_hub, lambda: hub.trainable_variables, x, jit)
+                else:
+                    hub_note = f"skipped: needs ~{need:.1f} GiB (> --keras_hub_max_gib={args.keras_hub_max_gib})"
+            times = {name: [] for name in contenders}
+            for _ in range(args.reps):
+                for name, fn in contenders.items():
+                    start = time.perf_counter()
+                    fn()
+                    times[name].append(time.perf_counter() - start)
+            med = {name: statistics.median(t) * 1e3 for name, t in times.items()}
+            row = {"experts": experts, "jit_compile": jit, "median_ms": med,
+                   "moe_over_dense": med["moe"] / med["dense"],
+                   "capacity": expert_capacity(tokens, experts, k, args.capacity_factor),
+                   "dropped_fraction": float(moe.dropped_fraction.numpy()),
+                   # FLOPs / token: experts E*C*4dh/T (every slot, also empty ones), gating 4dE
+                   # (W_g and W_noise), dense FFN 4dkh
+                   "flop_ratio_predicted": experts * expert_capacity(tokens, experts, k, args.capacity_factor)
+                   / (tokens * k) + experts / (k * h)}
+            if "keras_hub" in med:
+                row["keras_hub_over_dense"] = med["keras_hub"] / med["dense"]
+            if hub_note:
+                row["keras_hub"] = hub_note
+            rows.append(row)
+            hub = f"  keras-hub/dense {row['keras_hub_over_dense']:.2f}" if "keras_hub" in med else \
+                (f"  keras-hub {hub_note}" if hub_note else "")
+            print(f"E={experts:4d} jit={str(jit):5s} moe {med['moe']:8.1f} ms  dense {med['dense']:8.1f} ms  "
+                  f"MoE/dense {row['moe_over_dense']:.2f} (FLOP ratio {row['flop_ratio_predicted']:.2f}, "
+                  f"dropped {row['dropped_fraction']:.3f}){hub}", flush=True)
+    result = {"benchmark": "moe_forward_backward", "tokens": tokens, "d": d, "expert_hidden": h, "k": k,
+              "capacity_factor": args.capacity_factor, "reps": args.reps, "statistic": "median",
+              "keras_hub_version": hub_version, "tensorflow": tf.__version__, "keras": keras.__version__,
+              "cpu_count": os.cpu_count(), "machine": platform.machine(),
+              "load_average": os.getloadavg(), "device": "CPU" if not tf.config.list_physical_devices("GPU")
+              else "GPU", "targets": {"60": 1.5, "240": 3.0}, "rows": rows}
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
