@@ -9,10 +9,12 @@ from t2t_mm import cli
 flags.DEFINE_string("output_dir", None, "The mm-trainer run: hparams.json and its checkpoints.")
 flags.DEFINE_string("problem", None, "The problem to decode (one the run was trained on); for --decode_dev "
                     "and --export_dir also a comma-separated list or a mixture.")
-flags.DEFINE_string("data_dir", None, "The data_dir of training: shared vocabulary and command tokens.")
+flags.DEFINE_string("data_dir", None, "The data_dir of training: shared vocabulary and command tokens "
+                    "(default: the one the run recorded in output_dir/problems.json).")
 flags.DEFINE_string("problems", "", "The run's --problems (default: what the run recorded); the model is "
                     "rebuilt for exactly these before its checkpoint is restored.")
-flags.DEFINE_string("model", "multimodel", "Registered model the run trained.")
+flags.DEFINE_string("model", None, "Registered model the run trained (default: the one the run recorded, "
+                    "else multimodel).")
 flags.DEFINE_string("decode_hparams", "", "e.g. 'beam_size=4,alpha=0.6,max_length=64,batch_size=8,top_k=5'.")
 flags.DEFINE_string("decode_from_file", None, "Inputs, one per line: text, or image/audio file paths.")
 flags.DEFINE_string("decode_to_file", None, "Where to write one output per input line (default: stdout).")

@@ -2,6 +2,7 @@
 file, an interactive session, and/or export a SavedModel. Every check a user can fail runs before
 TensorFlow is imported, so mistakes are answered at once and without TensorFlow's log noise."""
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -11,6 +12,21 @@ from t2t_mm.decoding.decode_hparams import decode_hparams, max_decode_length
 from t2t_mm.errors import UserError
 
 CHECKPOINT_STATE = "checkpoint"   # the state file tf.train.CheckpointManager keeps beside ckpt-N
+RUN_RECORD = "problems.json"      # mm-trainer's record of the run: problems, model, data_dir
+
+
+def run_record(output_dir):
+    """What mm-trainer recorded about the run in output_dir ({} when nothing was recorded)."""
+    path = os.path.join(output_dir, RUN_RECORD)
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except ValueError as exc:
+        raise UserError(f"{path} is not valid JSON ({exc}); pass --problems, --model and --data_dir "
+                        "explicitly, or delete the file") from exc
+    return record if isinstance(record, dict) else {"problems": list(record)}
 
 
 def input_kind(problem):
@@ -21,9 +37,9 @@ def input_kind(problem):
 class DecodeConfig:
     output_dir: str
     problem: str
-    data_dir: str
+    data_dir: str = None       # default: the data_dir the run recorded
     problems: str = ""
-    model: str = "multimodel"
+    model: str = None          # default: the model the run recorded, else multimodel
     decode_hparams: str = ""
     decode_from_file: str = None
     decode_to_file: str = None
@@ -32,10 +48,17 @@ class DecodeConfig:
     decode_dev: int = 0
 
     def check(self):
-        for name in ("output_dir", "problem", "data_dir"):
+        for name in ("output_dir", "problem"):
             if not getattr(self, name):
                 raise UserError(f"--{name} is required: mm-decoder --output_dir=<run> --problem=<name> "
-                                "--data_dir=<data_dir> --decode_from_file=<inputs> [--decode_to_file=<out>]")
+                                "--decode_from_file=<inputs> [--decode_to_file=<out>]")
+        self.output_dir = os.path.abspath(os.path.expanduser(self.output_dir))
+        record = run_record(self.output_dir)
+        self.data_dir = self.data_dir or record.get("data_dir")
+        self.model = self.model or record.get("model") or "multimodel"
+        if not self.data_dir:
+            raise UserError(f"--data_dir is required ({self.output_dir} records none): the data_dir of "
+                            "training, with the shared vocabulary and the command-token table")
         if not (self.decode_from_file or self.decode_interactive or self.export_dir or self.decode_dev):
             raise UserError("nothing to do: pass --decode_from_file=F [--decode_to_file=G], "
                             "--decode_interactive, --decode_dev=N or --export_dir=DIR")
@@ -47,7 +70,6 @@ class DecodeConfig:
             raise UserError("--decode_to_file needs --decode_from_file (the inputs, one per line)")
         if self.decode_from_file and not os.path.isfile(self.decode_from_file):
             raise UserError(f"--decode_from_file={self.decode_from_file}: no such file")
-        self.output_dir = os.path.abspath(os.path.expanduser(self.output_dir))
         self.data_dir = os.path.abspath(os.path.expanduser(self.data_dir))
         return self
 

@@ -1,6 +1,7 @@
 """Fixtures of the decoding tests: the test --usr_dir registered in-process, a data_dir with a shared
 vocabulary, and a trained-looking output_dir (hparams.json + a CheckpointManager checkpoint holding
 model=, optimizer=, step= as mm-trainer writes it)."""
+import json
 import os
 
 import pytest
@@ -54,6 +55,8 @@ def build_trained_dir(output_dir, data_dir, problems=TEST_PROBLEMS, steps=3):
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model, optimizer=optimizer, step=step),
                                          output_dir, max_to_keep=2, checkpoint_name="ckpt")
     manager.save(checkpoint_number=int(step.numpy()))
+    with open(os.path.join(output_dir, "problems.json"), "w") as f:   # what mm-trainer records
+        json.dump({"problems": sorted(problems), "model": "decoding_test_model", "data_dir": data_dir}, f)
     return model, hparams, specs
 
 

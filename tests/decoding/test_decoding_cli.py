@@ -52,8 +52,9 @@ def test_image_paths_give_top5_and_export_loads_in_plain_tensorflow(cli, trained
 def test_interactive_session(cli, trained, data_dir, tmp_path):
     exe = os.path.join(os.path.dirname(os.sys.executable), "mm-decoder")
     import subprocess
-    result = subprocess.run([exe, *_args(trained, data_dir, "decoding_test_copy", "--decode_interactive",
-                                         "--decode_hparams=beam_size=1")],
+    # no --model, --data_dir or --problems: the run's problems.json supplies them
+    result = subprocess.run([exe, "--usr_dir", USR_DIR, f"--output_dir={trained['output_dir']}",
+                             "--problem=decoding_test_copy", "--decode_interactive", "--decode_hparams=beam_size=1"],
                             input="hello world\n\nthe cat\n", capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == _in_process(trained, data_dir, "decoding_test_copy",

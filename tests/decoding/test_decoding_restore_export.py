@@ -77,6 +77,9 @@ def test_trained_problems_come_from_the_run_records(tmp_path):
     with open(tmp_path / "metrics.jsonl", "w") as f:
         f.write(json.dumps({"step": 1, "problem": "b"}) + "\n" + json.dumps({"problem": "a"}) + "\n")
     assert restore.trained_problems(str(tmp_path), None) == ["b", "a"]
+    with open(tmp_path / "problems.json", "w") as f:      # mm-trainer's record wins
+        json.dump({"problems": ["c", "d"], "model": "m", "data_dir": "x"}, f)
+    assert restore.trained_problems(str(tmp_path), None) == ["c", "d"]
 
 
 def test_image_and_audio_paths_decode_through_the_codecs(trained, data_dir, tmp_path):
