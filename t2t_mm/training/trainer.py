@@ -2,6 +2,7 @@
 sampler), compiled per-problem steps on a tf.distribute strategy, periodic eval and checkpoints, automatic
 resume from output_dir, and a NaN/Inf guard that stops before a bad state is ever saved."""
 import dataclasses
+import json
 import math
 import os
 
@@ -13,6 +14,9 @@ from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.training import (checkpoints, distribution, evaluation, optimizer as optimizer_lib, progress,
                              sampler as sampler_lib, step as step_lib, summaries)
+
+
+PROBLEMS_FILE = "problems.json"
 
 
 class NonFiniteLossError(UserError):
@@ -96,7 +100,19 @@ class Trainer:
         weights = sampler_lib.mixing_weights(rates, sizes, config.mixing, config.mixing_temperature)
         self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed)
         self.progress = progress.Progress(config.train_steps, config.log_every, enabled=self.is_chief)
+        if self.is_chief:
+            self._record_run()
         self._build()
+
+    def _record_run(self):
+        """output_dir/problems.json: what mm-decoder needs to rebuild this model (problems, model name)."""
+        record = {"problems": sorted(self.problems), "model": self.config.model,
+                  "data_dir": self.config.data_dir, "mixing": self.config.mixing,
+                  "weights": dict(zip(self.sampler.names, self.sampler.probs.tolist()))}
+        path = os.path.join(self.config.output_dir, PROBLEMS_FILE)
+        with open(path + ".tmp", "w") as f:
+            json.dump(record, f, indent=1, sort_keys=True)
+        os.replace(path + ".tmp", path)
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):

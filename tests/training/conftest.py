@@ -23,3 +23,18 @@ def fake_config(output_dir, problems="fake_text_copy,fake_image_class", **overri
                   log_every=1000, eval_steps=2, decode_examples=0, distribution="one_device")
     values.update(overrides)
     return trainer.TrainConfig(**values)
+
+
+def run_cli(program, *args, timeout=600):
+    """An installed console script run as a user would; returns the CompletedProcess."""
+    import subprocess
+    import sys
+    exe = os.path.join(os.path.dirname(sys.executable), program)
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+
+
+def run_cli_or_fail(program, *args, timeout=600):
+    result = run_cli(program, *args, timeout=timeout)
+    assert result.returncode == 0, f"{program} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    return result
