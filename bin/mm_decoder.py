@@ -1,7 +1,5 @@
 """mm-decoder: decode with a trained run (beam search / greedy for text, top-5 for classes), or export
 it as a SavedModel with one serving signature per problem."""
-import sys
-
 from absl import flags
 
 from t2t_mm import cli
@@ -31,11 +29,6 @@ def main(argv):
 
 
 def run():
-    # absl's --help lists the main module's flags; under a console script that is the script file, not
-    # this module, so this module's flags are declared key flags of it.
-    by_module = FLAGS.flags_by_module_dict()
-    for flag in by_module.get(__name__, []) + by_module.get(cli.__name__, []):
-        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
     cli.start(main)
 
 

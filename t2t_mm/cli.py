@@ -66,4 +66,13 @@ def start(main):
         except UserError as exc:
             fail(exc)
 
+    _list_flags_in_help(main.__module__)
     app.run(wrapped)
+
+
+def _list_flags_in_help(module_name):
+    """absl's --help lists the flags of the main module; under a console script that is the script
+    file, so the program's module's flags and these shared ones are declared key flags of it."""
+    by_module = FLAGS.flags_by_module_dict()
+    for flag in by_module.get(module_name, []) + by_module.get(__name__, []):
+        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
