@@ -1,0 +1,152 @@
+"""Training throughput and model FLOPs utilization (MFU) of mm-trainer's compiled steps.
+
+For each config (multimodel_tiny and a mid-size one) and each problem of a few mini problems (text,
+image and audio inputs): examples/s and target tokens/s of the full training step (forward, backward,
+clipping, Adam), model FLOPs per step counted from the traced graph (t2t_mm.training.flops), and
+MFU = achieved FLOP/s / peak FLOP/s, where the peak is a large float32 matmul timed in the same run on
+the same machine. Steps run on one cached batch per problem, so FLOPs per step are exact and the input
+pipeline is measured separately: examples/s it delivers vs. what the trainer consumes (ratio > 1 means
+the pipeline is not the bottleneck).
+
+    .venv/bin/python benchmarks/train.py [--data_dir=D] [--steps=N] [--configs=tiny,mid]
+Prints a table and writes benchmarks/results/train.json.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+PROBLEMS = ["mini_translate_ende", "mini_image_classes", "mini_speech"]
+CONFIGS = {
+    "tiny": ("multimodel_tiny", ""),
+    "mid": ("multimodel_tiny", "hidden_size=256,num_heads=8,moe_hidden_size=1024,moe_num_experts=16,"
+                               "moe_k=2,batch_size=2048,encoder_blocks=2,decoder_blocks=2"),
+}
+
+
+def ensure_data(data_dir):
+    if os.path.exists(os.path.join(data_dir, "target_spaces.json")) and all(
+            any(n.startswith(p + "-train") for n in os.listdir(data_dir)) for p in PROBLEMS):
+        return
+    exe = os.path.join(os.path.dirname(sys.executable), "mm-datagen")
+    subprocess.run([exe, f"--problem={','.join(PROBLEMS)}", f"--data_dir={data_dir}",
+                    f"--tmp_dir={data_dir}_tmp", "--mini_scale=0.1"], check=True)
+
+
+def matmul_peak(tf, n=2048, repeats=10):
+    """Best float32 FLOP/s of an n x n matmul chain (the machine's practical matmul peak)."""
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    chain = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(tf.matmul(x, y), y)))
+    chain(a, b).numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        chain(a, b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * 2 * n ** 3 / best
+
+
+def time_steps(tf, fn, iterator, steps, first_step):
+    outputs = fn(iterator, tf.constant(first_step, tf.int64))  # compiles
+    float(outputs["loss"])
+    fn(iterator, tf.constant(first_step + 1, tf.int64))["loss"].numpy()
+    examples = tokens = 0.0
+    start = time.perf_counter()
+    for i in range(steps):
+        outputs = fn(iterator, tf.constant(first_step + 2 + i, tf.int64))
+        examples += float(outputs["examples"])
+        tokens += float(outputs["tokens"])
+    elapsed = time.perf_counter() - start
+    return elapsed / steps, examples / elapsed, tokens / elapsed
+
+
+def pipeline_rate(dataset, batches):
+    iterator = iter(dataset)
+    next(iterator)
+    examples = 0
+    start = time.perf_counter()
+    for _ in range(batches):
+        examples += int(next(iterator)["targets"].shape[0])
+    return examples / (time.perf_counter() - start)
+
+
+def bench_config(tf, label, hparams_set, overrides, data_dir, steps):
+    from t2t_mm.training import flops, trainer
+    out = tempfile.mkdtemp(prefix=f"bench_train_{label}_")
+    config = trainer.TrainConfig(problems=",".join(PROBLEMS), data_dir=data_dir, output_dir=out,
+                                 hparams_set=hparams_set, hparams=overrides, train_steps=0, eval_steps=0,
+                                 distribution="one_device")
+    run = trainer.Trainer(config)
+    rows = []
+    for name in PROBLEMS:
+        problem = run.problems[name]
+        batch = problem.dataset("train", data_dir, run.hparams).take(1).cache().repeat()
+        iterator = iter(run.strategy.experimental_distribute_dataset(batch))
+        features = next(iter(batch))
+        forward_backward = tf.function(run.steps._forward_backward(name))
+        graph = forward_backward.get_concrete_function(features, tf.constant(1e-3), tf.constant(1.0)).graph
+        step_flops, unknown = flops.graph_flops(graph)
+        seconds, ex_s, tok_s = time_steps(tf, run.steps.train(name), iterator, steps, 1)
+        feed = pipeline_rate(problem.dataset("train", data_dir, run.hparams), batches=max(steps, 20))
+        rows.append({"config": label, "problem": name, "batch_shape": {k: list(v.shape) for k, v in features.items()},
+                     "step_s": seconds, "examples_per_s": ex_s, "target_tokens_per_s": tok_s,
+                     "model_flops_per_step": step_flops, "uncounted_ops": unknown,
+                     "achieved_flops_per_s": step_flops / seconds, "pipeline_examples_per_s": feed,
+                     "pipeline_over_trainer": feed / ex_s,
+                     "parameters": int(sum(int(tf.size(v)) for v in run.model.trainable_variables))})
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data_dir", default=os.path.join(RESULTS, "train_data"))
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--configs", default="tiny,mid")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.makedirs(RESULTS, exist_ok=True)
+    ensure_data(args.data_dir)
+    import tensorflow as tf
+    from t2t_mm import plugins
+    plugins.load_all()
+    peak = matmul_peak(tf)
+    rows = []
+    for label in args.configs.split(","):
+        hparams_set, overrides = CONFIGS[label]
+        rows += bench_config(tf, label, hparams_set, overrides, args.data_dir, args.steps)
+    peak_after = matmul_peak(tf)  # the machine is shared: take the better of before and after
+    peak = max(peak, peak_after)
+    print(f"matmul peak (float32, 2048^3, same run): {peak / 1e9:.1f} GFLOP/s")
+    print(f"{'config':<6} {'problem':<20} {'step ms':>8} {'ex/s':>8} {'tok/s':>9} {'GFLOP/step':>10} "
+          f"{'GFLOP/s':>8} {'MFU':>6} {'pipe/trainer':>12}")
+    for row in rows:
+        row["mfu"] = row["achieved_flops_per_s"] / peak
+        print(f"{row['config']:<6} {row['problem']:<20} {row['step_s'] * 1e3:8.1f} {row['examples_per_s']:8.1f} "
+              f"{row['target_tokens_per_s']:9.0f} {row['model_flops_per_step'] / 1e9:10.3f} "
+              f"{row['achieved_flops_per_s'] / 1e9:8.2f} {row['mfu']:6.1%} {row['pipeline_over_trainer']:12.1f}")
+    summary = {}
+    for label in args.configs.split(","):
+        mine = [r for r in rows if r["config"] == label]
+        total_flops = sum(r["model_flops_per_step"] for r in mine)
+        total_time = sum(r["step_s"] for r in mine)
+        summary[label] = {"mfu_uniform_mixture": total_flops / total_time / peak,
+                          "min_pipeline_over_trainer": min(r["pipeline_over_trainer"] for r in mine)}
+        print(f"{label}: MFU over a uniform mixture of the problems {summary[label]['mfu_uniform_mixture']:.1%}, "
+              f"pipeline/trainer >= {summary[label]['min_pipeline_over_trainer']:.1f}x")
+    result = {"matmul_peak_flops_per_s": peak, "rows": rows, "summary": summary,
+              "configs": {k: CONFIGS[k] for k in args.configs.split(",")}, "mfu_target_mid": 0.40,
+              "cpu_count": os.cpu_count(), "tensorflow": tf.__version__}
+    path = os.path.join(RESULTS, "train.json")
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
