@@ -170,3 +170,17 @@ def test_gradients_match_a_dense_reference_of_the_same_mixture():
         grads.append(tape.gradient(loss, [x] + weights))
     for sparse, dense in zip(*grads):
         np.testing.assert_allclose(sparse.numpy(), dense.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_positions_in_expert_are_arrival_ranks():
+    from t2t_mm.layers.moe import positions_in_expert
+    rng = np.random.RandomState(11)
+    experts = rng.randint(0, 5, 40).astype(np.int32)
+    valid = rng.rand(40) > 0.2
+    position, counts = positions_in_expert(tf.constant(experts), tf.constant(valid), 5)
+    seen = np.zeros(5, int)
+    for i, (e, v) in enumerate(zip(experts, valid)):
+        if v:
+            assert position.numpy()[i] == seen[e]
+            seen[e] += 1
+    np.testing.assert_array_equal(counts.numpy(), seen)
