@@ -39,7 +39,14 @@ class Progress:
         self._steps = 0
         self._examples = 0.0
 
-    def step(self, step, problem, loss, examples):
+    def step(self, step, problem, loss, examples, compiled_seconds=None):
+        """compiled_seconds: this step first built (traced) the problem's step; it is left out of the rates."""
+        if compiled_seconds is not None:
+            line = (f"step {step:>6}/{self.total}  {problem:<22} loss {loss:.3f}  "
+                    f"(built its compiled step in {compiled_seconds:.1f}s)")
+            self._print(line)  # once per problem: says where the first minutes go
+            self._since = time.perf_counter()
+            return line
         self._steps += 1
         self._examples += float(examples)
         if step % self.log_every and step != self.total:

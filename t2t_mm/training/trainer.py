@@ -5,6 +5,7 @@ import dataclasses
 import json
 import math
 import os
+import time
 
 import keras
 import tensorflow as tf
@@ -169,15 +170,17 @@ class Trainer:
         results = {}
         while step < config.train_steps:
             name = self.sampler.problem_at(step)
+            traces, began = self.steps.trace_counts[name], time.perf_counter()
             outputs = self.steps.train(name)(self._iterator(name, start), tf.constant(step + 1, tf.int64))
             outputs = {k: float(v) for k, v in outputs.items()}
+            compiled = time.perf_counter() - began if self.steps.trace_counts[name] > traces else None
             loss = outputs["loss"] + outputs["aux_loss"]
             if not math.isfinite(loss):
                 self._stop_on_bad_loss(step + 1, name, loss)
             step += 1
             self.step.assign(step)
             self.summaries.train(step, name, outputs)
-            self.progress.step(step, name, outputs["loss"], outputs["examples"])
+            self.progress.step(step, name, outputs["loss"], outputs["examples"], compiled)
             if config.eval_every and step % config.eval_every == 0 and step < config.train_steps:
                 results.update(self.evaluate(step))
             if config.save_every and step % config.save_every == 0 and step < config.train_steps:
