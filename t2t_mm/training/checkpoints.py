@@ -9,6 +9,8 @@ import shutil
 
 import tensorflow as tf
 
+from t2t_mm.errors import UserError
+
 PREFIX = "ckpt"
 
 
@@ -34,7 +36,14 @@ class CheckpointKeeper:
         """
         path = self.latest()
         if path:
-            self.checkpoint.restore(path).assert_existing_objects_matched()
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except (AssertionError, ValueError) as exc:
+                raise UserError(
+                    f"{path} does not fit the model built now: resume with the --problems, --model and "
+                    f"--hparams the run was started with (see {self.output_dir}/problems.json and "
+                    f"hparams.json), or train in a new --output_dir. Details: {str(exc).splitlines()[0][:300]}"
+                ) from exc
         return path
 
     def save(self, step):

@@ -80,3 +80,11 @@ def test_missing_data_names_the_datagen_command(tmp_path):
     with pytest.raises(UserError, match="mm-datagen --problem=mini_image_classes"):
         trainer.Trainer(trainer.TrainConfig(problems="mini_image_classes", data_dir=str(tmp_path / "none"),
                                             output_dir=str(tmp_path / "out"), distribution="one_device"))
+
+
+def test_resuming_with_another_model_shape_is_a_user_error(fakes, tmp_path):
+    from t2t_mm.errors import UserError
+    out = tmp_path / "run"
+    trainer.Trainer(fake_config(out, problems="fake_text_copy", train_steps=2)).run()
+    with pytest.raises(UserError, match="does not fit the model built now"):
+        trainer.Trainer(fake_config(out, problems="fake_text_copy_8k", train_steps=4))
