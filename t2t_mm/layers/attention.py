@@ -51,7 +51,10 @@ class MultiHeadAttention(CompositeLayer):
         x = ops.reshape(x, (b, t, self.num_heads, self.hidden_size // self.num_heads))
         return ops.transpose(x, (0, 2, 1, 3))
 
-    def call(self, queries, keys, values, bias=0.0, training=False):
+    def call(self, queries, keys, values, key_mask=None, causal=False, training=False):
+        """key_mask [B, Tk] (1 = real key); causal hides keys after each query position. The -1e9
+        bias is built here in float32 (a bias passed in would be autocast to float16: -inf)."""
+        bias = attention_bias(key_mask, ops.shape(queries)[1], ops.shape(keys)[1], causal)
         q = self._split(self.q_proj(queries))
         k = self._split(self.k_proj(keys))
         v = self._split(self.v_proj(values))
@@ -90,11 +93,9 @@ class AttentionBlock(CompositeLayer):
         x = self.timing(targets)
         for block in self.conv_blocks:
             x = block(x, None if self.causal else target_mask, training=training)
-        length = ops.shape(x)[1]
-        self_bias = attention_bias(None if self.causal else target_mask, length, length, self.causal)
-        queries = self.self_attention(x, x, x, self_bias, training=training)
-        bias = attention_bias(source_mask)
-        return self.attention(queries, self.source_keys(source), self.source_values(source), bias,
+        queries = self.self_attention(x, x, x, None if self.causal else target_mask, causal=self.causal,
+                                      training=training)
+        return self.attention(queries, self.source_keys(source), self.source_values(source), source_mask,
                               training=training)
 
     def get_config(self):

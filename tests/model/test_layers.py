@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from t2t_mm.errors import UserError
-from t2t_mm.layers import AttentionBlock, ConvBlock, ConvStep, MultiHeadAttention, attention_bias, timing_signal
+from t2t_mm.layers import AttentionBlock, ConvBlock, ConvStep, MultiHeadAttention, timing_signal
 from t2t_mm.layers.conv_res import ConvRes
 
 
@@ -78,8 +78,8 @@ def test_attention_ignores_padded_keys_and_respects_causality():
     mask = tf.constant([[1, 1, 1, 0, 0]], tf.float32)
     edited = kv.copy()
     edited[:, 3:] = 50.0
-    a = mha(q, tf.constant(kv), tf.constant(kv), attention_bias(mask))
-    b = mha(q, tf.constant(edited), tf.constant(edited), attention_bias(mask))
+    a = mha(q, tf.constant(kv), tf.constant(kv), mask)
+    b = mha(q, tf.constant(edited), tf.constant(edited), mask)
     np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
     with pytest.raises(UserError, match="num_heads"):
         MultiHeadAttention(10, 4)

@@ -158,3 +158,19 @@ def test_user_errors_name_the_fix():
         model(_features(pair_spec("symbol", "symbol")), problem="symbol_to_symbl")
     with pytest.raises(UserError, match="problem=NAME"):
         model(_features(pair_spec("symbol", "symbol")))
+
+
+def test_mixed_float16_runs_with_float32_gating_and_logits():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        spec = pair_spec("audio_spectral", "symbol")
+        model = registry.model("multimodel")(tiny_hparams(), [spec])
+        with tf.GradientTape() as tape:
+            logits = model(_features(spec), training=True)
+            loss = tf.reduce_mean(logits) + tf.add_n(model.losses)
+        grads = tape.gradient(loss, model.trainable_variables)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert logits.dtype == tf.float32 and np.isfinite(logits.numpy()).all()
+    assert model.encoder.moe.w_gate.dtype == "float32"
+    assert all(np.isfinite(tf.convert_to_tensor(g).numpy()).all() for g in grads if g is not None)
