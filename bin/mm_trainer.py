@@ -15,7 +15,7 @@ flags.DEFINE_integer("eval_every", 1000, "Evaluate every N steps (and always at 
 flags.DEFINE_integer("save_every", 1000, "Checkpoint every N steps (and always at the end).")
 flags.DEFINE_integer("keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
 flags.DEFINE_integer("log_every", 100, "Print a progress line every N steps.")
-flags.DEFINE_integer("decode_examples", 32, "Dev examples greedily decoded per eval for BLEU/WER/F1.")
+flags.DEFINE_integer("decode_examples", 16, "Dev examples greedily decoded per eval for BLEU/WER/F1.")
 flags.DEFINE_enum("mixing", "uniform", ["uniform", "proportional", "temperature"],
                   "How problems are sampled: uniform (mixture weights), proportional to size, or "
                   "size**(1/T) (--mixing_temperature).")

@@ -7,10 +7,16 @@ from absl import logging
 from t2t_mm import metrics
 
 DECODE_METRICS = ("bleu", "wer", "cer", "bracket_f1", "exact_tree")
+REFERENCE_SLACK = 8
 
 
 class DecodeScorer:
-    """One compiled greedy decode per problem (max_length = hparams.max_length), reused across evals."""
+    """One compiled greedy decode per problem, reused across evals.
+
+    Its max_length is fixed at the problem's first eval: the longest reference among the decoded examples
+    plus REFERENCE_SLACK, capped by hparams.max_length. Decoding recomputes the decoder over the prefix
+    every step, so an untrained model that never says EOS costs max_length full passes; hypotheses far
+    longer than every reference would only be scored worse anyway."""
 
     def __init__(self, model, data_dir, hparams, max_examples=32):
         self.model = model
@@ -19,11 +25,12 @@ class DecodeScorer:
         self.max_examples = int(max_examples)
         self._decoders = {}
 
-    def _decoder(self, name, element_spec):
+    def _decoder(self, name, element_spec, longest_reference):
         if name not in self._decoders:
             from t2t_mm.decoding.greedy import greedy_decode
             from t2t_mm.training.step import relaxed_signature
-            model, max_length = self.model, self.max_length
+            model = self.model
+            max_length = max(1, min(self.max_length, int(longest_reference) + REFERENCE_SLACK))
             signature = [relaxed_signature(element_spec)] if element_spec is not None else None
             self._decoders[name] = tf.function(
                 lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
@@ -40,16 +47,19 @@ class DecodeScorer:
         vocab = problem.vocab(self.data_dir)
         hypotheses, references, sources = [], [], []
         left = self.max_examples
+        chosen = []
         for features in batches:
-            if left <= 0:
-                break
-            features = {k: v[:left] for k, v in features.items()}
-            ids = self._decoder(problem.name, element_spec)(features)["ids"].numpy()
+            if left > 0:
+                chosen.append({k: v[:left] for k, v in features.items()})
+                left -= int(chosen[-1]["targets"].shape[0])
+        longest = max(int(tf.reduce_max(tf.reduce_sum(tf.cast(f["targets"] > 0, tf.int32), 1))) for f in chosen)
+        decoder = self._decoder(problem.name, element_spec, longest)
+        for features in chosen:
+            ids = decoder(features)["ids"].numpy()
             hypotheses += [vocab.decode(row) for row in ids]
             references += [vocab.decode(row) for row in features["targets"].numpy()]
             if problem.input_modality == "symbol":
                 sources += [vocab.decode(row) for row in features["inputs"].numpy()]
-            left -= len(ids)
         result = {"decoded_examples": len(hypotheses)}
         for metric in wanted:
             try:

@@ -10,7 +10,7 @@ from t2t_mm.training import decode_eval
 
 
 class Evaluator:
-    def __init__(self, problems, steps, data_dir, hparams, eval_steps, decode_examples=32):
+    def __init__(self, problems, steps, data_dir, hparams, eval_steps, decode_examples=16):
         self.problems = problems      # {name: Problem}
         self.steps = steps            # CompiledSteps
         self.data_dir = data_dir

@@ -43,7 +43,7 @@ class TrainConfig:
     tpu: str = None
     log_every: int = 100
     jit_compile: bool = False
-    decode_examples: int = 32
+    decode_examples: int = 16
     export: bool = False
 
     def check(self):
