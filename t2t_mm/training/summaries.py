@@ -51,10 +51,10 @@ class SummaryWriter:
         """Per-step scalars of the problem's training step (loss, aux_loss, grad_norm, learning_rate)."""
         if not self.enabled:
             return
-        with self._writer.as_default(step=int(step)), tf.name_scope(problem):
+        with self._writer.as_default(step=int(step)):
             for key in ("loss", "aux_loss", "grad_norm", "learning_rate"):
                 if key in outputs:
-                    scalar(f"train/{key}", outputs[key])
+                    scalar(f"{problem}/train/{key}", outputs[key])
 
     def eval(self, step, problem, result):
         """An eval result: scalars under <problem>/eval/, MoE stats as histograms; one metrics.jsonl line."""
@@ -62,12 +62,12 @@ class SummaryWriter:
             return
         scalars = {k: float(v) for k, v in result.items() if isinstance(v, (int, float, np.floating))}
         moe = result.get("moe", {})
-        with self._writer.as_default(step=int(step)), tf.name_scope(problem):
+        with self._writer.as_default(step=int(step)):  # tags "<problem>/...": one section per problem
             for key, value in scalars.items():
-                scalar(f"eval/{key}", value)
+                scalar(f"{problem}/eval/{key}", value)
             for key, value in moe.items():
                 value = np.asarray(value, dtype=np.float64)
-                name = "moe/" + key.replace("/", "_")
+                name = f"{problem}/moe/" + key.replace("/", "_")
                 if value.ndim == 0:
                     scalar(name, value)
                 else:

@@ -16,6 +16,16 @@ def _snapshot(variables, adam):
     return {v.path: (np.array(v.numpy()), *(np.array(s.numpy()) for s in adam.slots(v))) for v in variables}
 
 
+def _event_tags(output_dir):
+    from tensorflow.core.util import event_pb2
+    tags = set()
+    for name in os.listdir(output_dir):
+        if name.startswith("events.out.tfevents"):
+            for record in tf.data.TFRecordDataset(os.path.join(output_dir, name)):
+                tags.update(v.tag for v in event_pb2.Event.FromString(record.numpy()).summary.value)
+    return tags
+
+
 def test_one_trace_per_problem_over_many_steps_and_bucket_shapes(fakes, tmp_path):
     run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=40, eval_steps=0))
     run.run()
@@ -54,7 +64,10 @@ def test_training_lowers_the_loss_and_writes_its_records(fakes, tmp_path):
     records = [json.loads(line) for line in open(out / "metrics.jsonl")]
     assert [r["step"] for r in records] == [15, 30]
     assert records[-1]["moe"]["layer_0/expert_load"] and "top5" in records[-1]
-    assert any(name.startswith("events.out.tfevents") for name in os.listdir(out))
+    tags = _event_tags(out)
+    for tag in ("fake_image_class/train/loss", "fake_image_class/eval/top1", "fake_image_class/eval/top5",
+                "fake_image_class/moe/layer_0_expert_load", "fake_image_class/moe/layer_0_dropped_fraction"):
+        assert tag in tags, sorted(tags)
     assert tf.train.latest_checkpoint(str(out)).endswith("ckpt-30")
     assert sorted(n for n in os.listdir(out) if n.endswith(".index")) == ["ckpt-20.index", "ckpt-30.index"]
 
