@@ -26,7 +26,8 @@ class Evaluator:
         return self._datasets[name]
 
     def evaluate(self, name):
-        """{metric: value} for one problem, plus 'moe' (last batch's expert stats as numpy arrays)."""
+        """{metric: value} for one problem, plus 'moe': the MoE stats (expert load, dropped fraction)
+        averaged over the eval batches, as numpy arrays."""
         spec = self.steps.specs[name]
         dataset = self._dataset(name)
         if self.eval_steps > 0:
@@ -35,9 +36,12 @@ class Evaluator:
         tokens = metrics.TokenStats()
         classes = metrics.ClassStats()
         nll_sum = count = 0.0
-        moe, batches = {}, []
+        moe_sums, batches, seen = {}, [], 0
         for features in dataset:
             stats, moe = eval_step(features)
+            seen += 1
+            for key, value in moe.items():
+                moe_sums[key] = moe_sums.get(key, 0.0) + np.asarray(value, np.float64)
             nll_sum += float(stats["nll_sum"])
             count += float(stats["count"])
             if spec.text_targets:
@@ -55,7 +59,7 @@ class Evaluator:
             result = {"top1": classes.top1_accuracy, "top5": classes.top5_accuracy,
                       "log_ppl": nll_sum / count}
         result.update(self.decoder.score(self.problems[name], batches, dataset.element_spec))
-        result["moe"] = {k: np.asarray(v) for k, v in moe.items()}
+        result["moe"] = {k: v / seen for k, v in moe_sums.items()}
         return result
 
 
