@@ -18,12 +18,13 @@ from t2t_mm.training import losses, schedule
 
 class _OwnTracesFilter(logging.Filter):
     """TensorFlow warns about 'retracing' when several tf.functions each trace once in a row: exactly
-    what one compiled step per problem does. Those warnings about our own steps are dropped (trace_counts
-    proves each step is traced once); any other function's retracing still shows."""
+    what one compiled step (and one eval decoder) per problem does. Those warnings about our own functions
+    are dropped (trace_counts proves each step is traced once); any other function's retracing shows."""
 
     def filter(self, record):
         message = record.getMessage()
-        return not ("triggered tf.function retracing" in message and "CompiledSteps." in message)
+        ours = "CompiledSteps." in message or "DecodeScorer." in message
+        return not ("triggered tf.function retracing" in message and ours)
 
 
 _FILTER = _OwnTracesFilter()
