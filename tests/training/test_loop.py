@@ -101,3 +101,18 @@ def test_resuming_with_another_model_shape_is_a_user_error(fakes, tmp_path):
     trainer.Trainer(fake_config(out, problems="fake_text_copy", train_steps=2)).run()
     with pytest.raises(UserError, match="does not fit the model built now"):
         trainer.Trainer(fake_config(out, problems="fake_text_copy_8k", train_steps=4))
+
+
+def test_proportional_mixing_uses_training_sizes_and_is_recorded(fakes, tmp_path):
+    out = tmp_path / "run"
+    run = trainer.Trainer(fake_config(out, problems="fake_text_copy,fake_text_copy_8k", train_steps=0,
+                                      mixing="temperature", mixing_temperature=1.0))
+    assert run.sampler.probs.tolist() == [0.5, 0.5]  # equal sizes
+    type(run.problems["fake_text_copy_8k"]).train_size = 192
+    try:
+        run = trainer.Trainer(fake_config(out, problems="fake_text_copy,fake_text_copy_8k", train_steps=0,
+                                          mixing="proportional"))
+    finally:
+        type(run.problems["fake_text_copy_8k"]).train_size = 64
+    assert dict(zip(run.sampler.names, run.sampler.probs)) == {"fake_text_copy": 0.25, "fake_text_copy_8k": 0.75}
+    assert json.load(open(out / "problems.json"))["weights"]["fake_text_copy_8k"] == 0.75
