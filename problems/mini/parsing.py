@@ -7,6 +7,7 @@ from t2t_mm import registry
 from t2t_mm.data import TextToTextProblem, trees
 
 from t2t_mm.problems.mini import sizes, text_corpus
+from t2t_mm.synth import language
 
 
 def linearized_tree(bracketed):
@@ -26,4 +27,5 @@ class MiniParsing(TextToTextProblem):
     def generate_samples(self, tmp_dir, split):
         train = self.num_examples(sizes.TRAIN)
         for s in text_corpus.sentences("parsing", split, self.num_examples(split), train):
-            yield {"inputs": s["en"], "targets": linearized_tree(s["tree"])}
+            # tokenized as parsing_wsj's inputs are, one word per XX of the target
+            yield {"inputs": " ".join(language.tokens(s["en"])), "targets": linearized_tree(s["tree"])}

@@ -173,7 +173,8 @@ def delinearize(linearized, words):
         elif next_word < len(words):  # XX, or any other stray token, stands for the next word
             stack[-1].children.append(Tree(PRETERMINAL, [words[next_word]]))
             next_word += 1
-    outer = root.children[0] if len(root.children) == 1 else root
+    single = root.children[0] if len(root.children) == 1 else None
+    outer = single if single is not None and not single.is_preterminal() else root
     outer.children.extend(Tree(PRETERMINAL, [w]) for w in words[next_word:])
     _prune_empty(outer)
     return outer

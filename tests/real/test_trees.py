@@ -103,3 +103,24 @@ def test_word_count_mismatch_is_an_error():
 def test_malformed_treebank_text_raises_user_error(text, message):
     with pytest.raises(UserError, match=message):
         trees.parse_trees(text, source="bad.mrg")
+
+
+def test_any_token_sequence_delinearizes_to_a_scorable_tree():
+    """Decodes of an untrained model are arbitrary token soup; scoring must never raise."""
+    import random
+
+    gold_text = "(S (NP XX XX )NP (VP XX (NP XX XX )NP )VP XX )S"
+    words = "The cat sees a dog .".split()
+    gold = trees.delinearize(gold_text, words)
+    tokens = gold_text.split() + ["(", ")", "(PP", ")PP", "XX", "chien"]
+    rng = random.Random(0)
+    for _ in range(3000):
+        hypothesis = " ".join(rng.choice(tokens) for _ in range(rng.randint(0, 20)))
+        predicted = trees.delinearize(hypothesis, words)
+        assert [w for _, w in predicted.preterminals()] == words, hypothesis
+        trees.bracket_scores([gold], [predicted])
+
+
+def test_a_lone_word_decode_keeps_every_word_at_the_top():
+    predicted = trees.delinearize("XX", ["a", "b"])
+    assert predicted.label == "" and [w for _, w in predicted.preterminals()] == ["a", "b"]
