@@ -14,4 +14,4 @@ BIN=.venv/bin
 $BIN/mm-datagen --problem=mini_suite --data_dir="$WORK/data" --tmp_dir="$WORK/raw"
 $BIN/mm-trainer --problems=mini_suite --hparams_set=multimodel_tiny \
     --data_dir="$WORK/data" --output_dir="$WORK/train" --train_steps="$TRAIN_STEPS"
-.venv/bin/python scripts/show_decodes.py --data_dir="$WORK/data" --output_dir="$WORK/train"
+$BIN/mm-decoder --output_dir="$WORK/train" --problem=mini_suite --decode_dev=3

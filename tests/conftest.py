@@ -1,9 +1,9 @@
 """Shared test helpers: the real-corpus excerpts folder and running the installed command-line programs."""
 import os
-import subprocess
-import sys
 
 import pytest
+
+from cli_runner import run_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -12,20 +12,17 @@ REAL_DATA = os.path.join(os.path.dirname(REPO_ROOT), "shared", "data", "real")
 
 
 @pytest.fixture
-def real_data():
-    """Path of the real-corpus excerpts (never committed here); skips where the folder is absent."""
-    if not os.path.isdir(REAL_DATA):
-        pytest.skip(f"real corpus excerpts not found at {REAL_DATA} (they live beside the repository "
-                    "in shared/data/real; licensed data is never committed)")
-    return REAL_DATA
+def real():
+    """real("speech", "sphere") -> that path under the real excerpts; skips the test where it is absent."""
 
+    def path(*parts):
+        full = os.path.join(REAL_DATA, *parts)
+        if not os.path.exists(full):
+            pytest.skip(f"real-data excerpt {full} is absent (it lives beside the repository in "
+                        "shared/data/real; licensed data is never committed)")
+        return full
 
-def run_cli(program, *args, cwd=None, timeout=600, env=None):
-    """Runs an installed console script (mm-datagen, mm-trainer, mm-decoder) and returns the result."""
-    exe = os.path.join(os.path.dirname(sys.executable), program)
-    full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
+    return path
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import TEST_PROBLEMS, USR_DIR
+from decoding_helpers import TEST_PROBLEMS, USR_DIR
 from t2t_mm import registry
 from t2t_mm.decoding.decode_hparams import decode_hparams
 from t2t_mm.decoding.decoder import Decoder

@@ -9,7 +9,7 @@ import soundfile
 import tensorflow as tf
 from PIL import Image
 
-from conftest import TEST_PROBLEMS
+from decoding_helpers import TEST_PROBLEMS
 from t2t_mm import registry
 from t2t_mm.decoding import restore
 from t2t_mm.decoding.decode_hparams import decode_hparams
@@ -62,7 +62,7 @@ def test_missing_checkpoint_names_the_trainer_command(tmp_path, data_dir):
 
 
 def test_problem_set_mismatch_is_explained(tmp_path, data_dir):
-    from conftest import build_trained_dir
+    from decoding_helpers import build_trained_dir
     build_trained_dir(str(tmp_path), data_dir, problems=["decoding_test_copy", "decoding_test_shapes"],
                       steps=1)
     restore.load_model(str(tmp_path), ["decoding_test_copy", "decoding_test_shapes"], data_dir,

@@ -18,7 +18,7 @@ if mode == "mirrored":
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import FAKES, fake_config  # noqa: E402
+from training_helpers import FAKES, fake_config  # noqa: E402
 from t2t_mm import plugins  # noqa: E402
 from t2t_mm.training import optimizer, trainer  # noqa: E402
 

@@ -6,7 +6,7 @@ import json
 import os
 import re
 
-from conftest import run_cli_or_fail
+from training_helpers import run_cli_or_fail
 
 PROBLEMS = ["mini_translate_ende", "mini_image_classes", "mini_speech"]
 
@@ -47,7 +47,7 @@ def test_datagen_then_joint_training_of_all_modalities(tmp_path):
 
 
 def test_unknown_problem_and_missing_data_are_user_errors(tmp_path):
-    from conftest import run_cli
+    from cli_runner import run_cli
     wrong = run_cli("mm-trainer", "--problems=mini_translate_en_de", f"--data_dir={tmp_path}",
                     f"--output_dir={tmp_path / 'o'}")
     assert wrong.returncode == 2 and "Did you mean: mini_translate_ende" in wrong.stderr

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import fake_config
+from training_helpers import fake_config
 from t2t_mm.training import optimizer as optimizer_lib
 from t2t_mm.training import trainer
 

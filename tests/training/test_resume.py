@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import FAKES, TINY
+from training_helpers import FAKES, TINY
 from t2t_mm.training.sampler import ProblemSampler
 
 STEPS = 1500
