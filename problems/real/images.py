@@ -57,6 +57,15 @@ class ImageMsCocoCaptions(ImageToTextProblem):
     image_size = 224
     splits = {"train": 32, "dev": 2}
 
+    def vocab_lines(self, tmp_dir):
+        """Captions only, from the annotation files, without reading the images (raw source)."""
+        if source.current() == "tfds":
+            yield from super().vocab_lines(tmp_dir)
+            return
+        for path in coco.find_annotation_files(tmp_dir)["train"]:
+            for _, _, captions in coco.read_captions(path):
+                yield from captions
+
     def generate_samples(self, tmp_dir, split):
         if source.current() == "tfds":
             tfds_split = {"train": "train", "dev": "val"}[split]

@@ -25,6 +25,10 @@ class _RawSpeech(AudioToTextProblem):
     def read_audio(self, path):
         raise NotImplementedError
 
+    def vocab_lines(self, tmp_dir):
+        """Transcripts only: decoding every training utterance just for its text would take hours."""
+        return (text for _, _, text, split in self.utterances(tmp_dir) if split == "train")
+
     def generate_samples(self, tmp_dir, split):
         chosen = [u for u in self.utterances(tmp_dir) if u[3] == split]
         if not chosen:

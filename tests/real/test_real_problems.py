@@ -212,3 +212,22 @@ def test_newstest2014_pairs_survive_the_shared_vocabulary_round_trip(real, tmp_p
         # de-en: German in, English out
         assert vocab.decode(ids["inputs"][:-1]) == sample["targets"]
         assert vocab.decode(ids["targets"][:-1]) == sample["inputs"]
+
+
+def test_speech_vocab_text_comes_from_transcripts_without_decoding_audio(tmp_path):
+    folder = tmp_path / "wsj1" / "si_tr_s" / "460"
+    folder.mkdir(parents=True)
+    (folder / "460a0101.wv1").write_bytes(b"not a sphere file")  # would fail if it were decoded
+    (folder / "460a01.dot").write_text("Hello world (460a0101)\n")
+    assert list(registry.problem("speech_wsj").vocab_lines(str(tmp_path))) == ["HELLO WORLD"]
+
+
+def test_coco_vocab_text_comes_from_annotations_without_reading_images(tmp_path):
+    import json
+    (tmp_path / "annotations").mkdir()
+    annotations = {"images": [{"id": 7, "file_name": "missing.jpg"}],
+                   "annotations": [{"image_id": 7, "id": 1, "caption": "A dog runs. "},
+                                   {"image_id": 7, "id": 2, "caption": "A brown dog."}]}
+    (tmp_path / "annotations" / "captions_train2017.json").write_text(json.dumps(annotations))
+    lines = list(registry.problem("image_ms_coco_captions").vocab_lines(str(tmp_path)))
+    assert sorted(lines) == ["A brown dog.", "A dog runs."]
