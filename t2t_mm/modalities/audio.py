@@ -7,6 +7,13 @@ projection to hidden_size.
   hparams audio_spectrogram) and runs 2-D blocks that stride along time only, never along frequency;
   the frequency axis is then folded into the channels.
 An example's length is its last non-zero sample; positions past it get padding_mask 0.
+
+Scale: the output leaves through a LayerNorm, as the image net's last ConvRes does, so the shared
+encoder (and its MoE gate) sees audio at the scale of the other modalities. Without it the projection
+grew to std ~12 within 300 steps, the gate logits of every audio position ranked the same two experts,
+and in joint training those experts (trained on text) returned garbage for speech. The spectral net
+also normalizes each utterance's log spectrogram per bin over its real frames (mean 0, variance 1,
+"CMVN"): raw log features sit near log(1e-6) = -13.8 in silence and carry the recording's gain.
 """
 import numpy as np
 import keras
@@ -32,6 +39,16 @@ def downsampled_mask(lengths, frames, frame_step):
     return tf.cast(starts[None, :] < lengths[:, None], tf.float32)
 
 
+def normalize_per_utterance(features, mask, epsilon=1e-5):
+    """features [B, T, F] standardized per example and feature over its real frames (mask [B, T]);
+    padded frames become 0. Utterances of any gain or padding length give the same features."""
+    weights = mask[..., None]
+    count = tf.maximum(tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)
+    mean = tf.reduce_sum(features * weights, axis=1, keepdims=True) / count
+    variance = tf.reduce_sum(tf.square(features - mean) * weights, axis=1, keepdims=True) / count
+    return (features - mean) * tf.math.rsqrt(variance + epsilon) * weights
+
+
 def _check_waveform(name, inputs):
     if len(inputs.shape) != 2:
         raise UserError(f"the '{name}' modality expects float32 waveforms [batch, samples] (0-padded), "
@@ -51,6 +68,12 @@ class _AudioStack(Modality):
         self.blocks = [ConvRes(2 ** i, 3, strides=self.strides, rank=self.rank, preactivate=i > 1,
                                name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
         self.project = keras.layers.Dense(self.hidden_size, name="project")
+        self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
+
+    def _output(self, x, mask):
+        """Projection to hidden_size, layer-normalized (shared-body scale), padding zeroed."""
+        x = self.output_norm(self.project(x))
+        return x * ops.cast(mask[..., None], x.dtype)
 
     def _stack(self, x):
         for block in self.blocks:
@@ -66,8 +89,7 @@ class AudioWaveformModality(_AudioStack):
         x = self._stack(ops.cast(inputs, self.compute_dtype)[..., None])   # [B, S / 2^n, 2^n]
         mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(x)[1],
                                 2 ** self.num_blocks)
-        x = self.project(x) * ops.cast(mask[..., None], self.compute_dtype)
-        return x, mask
+        return self._output(x, mask), mask
 
     def dummy_inputs(self, batch):
         samples = 4 * 2 ** self.num_blocks
@@ -109,12 +131,12 @@ class AudioSpectralModality(_AudioStack):
         spec = self.spectrogram(inputs)
         frame_mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(spec)[1],
                                       self.frame_step)
-        x = self._stack(ops.cast(spec * frame_mask[..., None], self.compute_dtype)[..., None])
+        spec = normalize_per_utterance(spec, frame_mask)
+        x = self._stack(ops.cast(spec, self.compute_dtype)[..., None])
         shape = ops.shape(x)                                               # [B, T', bins, 2^n]
         x = ops.reshape(x, (shape[0], shape[1], self.bins * 2 ** self.num_blocks))
         mask = frame_mask[:, :: 2 ** self.num_blocks]
-        x = self.project(x) * ops.cast(mask[..., None], self.compute_dtype)
-        return x, mask
+        return self._output(x, mask), mask
 
     def dummy_inputs(self, batch):
         samples = self.frame_step * 2 ** self.num_blocks

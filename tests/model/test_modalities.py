@@ -87,3 +87,44 @@ def test_class_label_top_gives_class_logits():
     assert logits.shape == (3, 7) and logits.dtype == tf.float32
     with pytest.raises(UserError, match="input modality"):
         net.bottom(tf.zeros([3, 4]))
+
+
+def _speechlike(samples=128 * 24, seed=0):
+    """A tone burst in quiet noise, 0-padded tail: real frames of very different loudness."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(samples) / 16000.0
+    wave = 0.01 * rng.randn(samples) + np.where(t < 0.08, np.sin(2 * np.pi * 440 * t), 0.0)
+    wave[samples * 3 // 4:] = 0.0
+    return wave.astype(np.float32)[None, :]
+
+
+@pytest.mark.parametrize("name", ["audio_spectral", "audio_waveform"])
+def test_audio_output_has_shared_body_scale_whatever_the_projection(name):
+    """The audio net's output is layer-normalized: with the projection blown up 100x (as training grew
+    it ~10x, which collapsed the encoder MoE's routing of speech onto 2 experts) real positions still
+    have RMS ~1 and padding stays 0."""
+    net = _net(name)
+    wave = tf.constant(_speechlike())
+    net.bottom(wave)
+    net.project.kernel.assign(net.project.kernel * 100.0)
+    x, mask = net.bottom(wave)
+    real = x.numpy()[mask.numpy() > 0]
+    assert 0.5 < np.sqrt(np.mean(real ** 2)) < 2.0
+    np.testing.assert_array_equal(x.numpy()[mask.numpy() == 0], 0.0)
+
+
+def test_spectral_features_are_normalized_per_utterance_over_real_frames():
+    """Log-mel features get per-bin mean 0 / variance 1 over the real frames, so the recording's gain
+    (a constant offset in log space) does not change the net's output, and padding adds nothing."""
+    from t2t_mm.modalities.audio import normalize_per_utterance
+    feats = tf.constant(np.random.RandomState(1).randn(2, 6, 3).astype(np.float32) * 5 - 13)
+    mask = tf.constant([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]], tf.float32)
+    out = normalize_per_utterance(feats, mask).numpy()
+    np.testing.assert_allclose(out[0].mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(out[1, :4].std(0), 1.0, rtol=1e-3)
+    np.testing.assert_array_equal(out[1, 4:], 0.0)
+    net = _net("audio_spectral", overrides="audio_spectrogram=log_magnitude")
+    wave = _speechlike()
+    quiet, _ = net.bottom(tf.constant(wave))
+    loud, _ = net.bottom(tf.constant(wave * 30.0))
+    np.testing.assert_allclose(loud.numpy(), quiet.numpy(), atol=2e-2)
