@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-mini_run}
-TRAIN_STEPS=${TRAIN_STEPS:-3000}
+TRAIN_STEPS=${TRAIN_STEPS:-2000}
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
@@ -13,5 +13,5 @@ BIN=.venv/bin
 
 $BIN/mm-datagen --problem=mini_suite --data_dir="$WORK/data" --tmp_dir="$WORK/raw"
 $BIN/mm-trainer --problems=mini_suite --hparams_set=multimodel_tiny \
-    --data_dir="$WORK/data" --output_dir="$WORK/train" --train_steps="$TRAIN_STEPS"
+    --data_dir="$WORK/data" --output_dir="$WORK/train" --train_steps="$TRAIN_STEPS" --eval_every=0 --log_every=200
 $BIN/mm-decoder --output_dir="$WORK/train" --problem=mini_suite --decode_dev=3
