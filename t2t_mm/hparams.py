@@ -8,7 +8,7 @@ import ast
 import json
 import os
 
-from t2t_mm import naming
+from t2t_mm import atomic, naming
 from t2t_mm.errors import HParamsError
 
 _SCALARS = (bool, int, float, str)
@@ -161,11 +161,8 @@ class HParams:
 
     def save(self, output_dir):
         """Writes output_dir/hparams.json atomically."""
-        os.makedirs(output_dir, exist_ok=True)
         path = os.path.join(output_dir, "hparams.json")
-        with open(path + ".tmp", "w") as f:
-            f.write(self.to_json())
-        os.replace(path + ".tmp", path)
+        atomic.write_text(path, self.to_json())
         return path
 
     @classmethod

@@ -5,6 +5,8 @@ for size-proportional mixing; the pipeline uses the fingerprint to refuse shards
 import json
 import os
 
+from t2t_mm import atomic
+
 
 def path(data_dir, problem_name):
     return os.path.join(data_dir, f"{problem_name}.meta.json")
@@ -24,10 +26,7 @@ def record_split(data_dir, problem_name, split, num_shards, examples, vocab_fing
     if vocab_fingerprint:
         data["vocab_fingerprint"] = vocab_fingerprint
     data.setdefault("splits", {})[split] = {"num_shards": num_shards, "examples": examples}
-    tmp = path(data_dir, problem_name) + f".tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path(data_dir, problem_name))
+    atomic.write_text(path(data_dir, problem_name), json.dumps(data, indent=1))
 
 
 def num_examples(data_dir, problem_name, split="train"):

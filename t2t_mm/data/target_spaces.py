@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 
+from t2t_mm import atomic
 from t2t_mm.data.data_errors import CorruptDataError
 
 FILENAME = "target_spaces.json"
@@ -66,10 +67,7 @@ def ensure(data_dir, target_spaces):
         for token in tokens:
             if token not in table:
                 table[token] = len(table)
-        tmp = path(data_dir) + f".tmp-{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump(table, f, indent=1)
-        os.replace(tmp, path(data_dir))
+        atomic.write_text(path(data_dir), json.dumps(table, indent=1))
     return [table[t] for t in tokens]
 
 

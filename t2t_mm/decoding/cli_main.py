@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from t2t_mm import registry
+from t2t_mm import atomic, registry
 from t2t_mm.decoding.decode_hparams import decode_hparams, max_decode_length
 from t2t_mm.errors import UserError
 
@@ -120,12 +120,7 @@ def read_inputs(path, problem):
 
 def write_outputs(path, lines):
     """Writes atomically (temp file + rename): an interrupted decode never leaves a partial file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.writelines(line + "\n" for line in lines)
-    os.replace(tmp, path)
+    atomic.write_text(path, "".join(line + "\n" for line in lines))
 
 
 def main(config, stdin=None, stdout=None, stderr=None):

@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 
 from t2t_mm import hparams as hparams_lib
-from t2t_mm import registry
+from t2t_mm import atomic, registry
 from t2t_mm.errors import UserError
 from t2t_mm.training import (checkpoints, distribution, evaluation, optimizer as optimizer_lib, progress,
                              sampler as sampler_lib, step as step_lib, summaries)
@@ -111,9 +111,7 @@ class Trainer:
                   "data_dir": self.config.data_dir, "mixing": self.config.mixing,
                   "weights": dict(zip(self.sampler.names, self.sampler.probs.tolist()))}
         path = os.path.join(self.config.output_dir, PROBLEMS_FILE)
-        with open(path + ".tmp", "w") as f:
-            json.dump(record, f, indent=1, sort_keys=True)
-        os.replace(path + ".tmp", path)
+        atomic.write_text(path, json.dumps(record, indent=1, sort_keys=True))
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):

@@ -1,0 +1,12 @@
+"""Atomic file writes: a temp file beside the target, then a rename, so an interrupted run never
+leaves a partial file under the final name (hparams.json, problems.json, meta and command tables)."""
+import os
+
+
+def write_text(path, text):
+    """Writes text to path atomically; the directory is created if missing."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
