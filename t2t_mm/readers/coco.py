@@ -7,12 +7,12 @@ once with all its captions (ordered by annotation id, whitespace normalized). Im
 ``COCO_val2014_<12 digits>.jpg``, 2017 just ``<12 digits>.jpg`` -- the JSON's file_name is used.
 """
 
-import glob
 import json
 import os
 import re
 
 from t2t_mm.errors import UserError
+from t2t_mm.readers import walk
 
 _NAME = re.compile(r"captions_(train|val|test)(\d{4})\.json$")
 
@@ -20,7 +20,7 @@ _NAME = re.compile(r"captions_(train|val|test)(\d{4})\.json$")
 def find_annotation_files(root):
     """{"train"|"dev": [captions json paths]}: captions_train* -> train, captions_val* -> dev."""
     out = {"train": [], "dev": []}
-    for path in sorted(glob.glob(os.path.join(root, "**", "captions_*.json"), recursive=True)):
+    for path in walk.find(root, "captions_*.json"):
         match = _NAME.search(os.path.basename(path))
         if match and match.group(1) in ("train", "val"):
             out["train" if match.group(1) == "train" else "dev"].append(path)

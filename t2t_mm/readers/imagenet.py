@@ -8,12 +8,12 @@ JPEGs (and a PNG named .JPEG): those are converted to RGB JPEG; RGB JPEGs pass t
 ``preprocess`` is the paper-era input pipeline step (resize the shorter side, crop, standardize).
 """
 
-import glob
 import io
 import os
 import re
 
 from t2t_mm.errors import UserError
+from t2t_mm.readers.walk import find as walk_find, walk
 
 SYNSET_FILES = ("imagenet_lsvrc_2015_synsets.txt", "LOC_synset_mapping.txt", "synsets.txt")
 VAL_LABEL_FILES = ("imagenet_2012_validation_synset_labels.txt", "LOC_val_solution.csv")
@@ -24,7 +24,7 @@ _WNID = re.compile(r"^n\d{8}$")
 
 def _find(root, names):
     for name in names:
-        hits = sorted(glob.glob(os.path.join(root, "**", name), recursive=True))
+        hits = walk_find(root, name)
         if hits:
             return hits[0]
     return None
@@ -36,7 +36,7 @@ def find_root(tmp_dir, max_depth=4):
     def holds_images(folder):
         return any(_WNID.match(n) or _VAL_NUMBER.search(n) for n in os.listdir(folder))
 
-    for dirpath, dirnames, _ in os.walk(tmp_dir, followlinks=True):
+    for dirpath, dirnames, _ in walk(tmp_dir):
         if any(d in ("train", "val") and holds_images(os.path.join(dirpath, d)) for d in dirnames):
             return dirpath
         depth = 0 if dirpath == tmp_dir else os.path.relpath(dirpath, tmp_dir).count(os.sep) + 1
@@ -79,7 +79,7 @@ def list_images(root, split_dir, wnids, labels_root=None):
     index = {w: i for i, w in enumerate(wnids)}
     folder = os.path.join(root, split_dir)
     out, flat = [], []
-    for dirpath, _, names in os.walk(folder, followlinks=True):
+    for dirpath, _, names in walk(folder):
         wnid = os.path.basename(dirpath)
         for name in names:
             if not _IMAGE.search(name):

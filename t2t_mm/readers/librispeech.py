@@ -5,12 +5,12 @@ Each chapter's ``<speaker>-<chapter>.trans.txt`` has lines ``<utterance-id> <UPP
 dev (dev-*) and test (test-*). TFDS's builder needs Apache Beam, so files are read directly.
 """
 
-import glob
 import os
 
 import numpy as np
 
 from t2t_mm.errors import UserError
+from t2t_mm.readers import walk
 
 
 def split_of(folder_name):
@@ -39,7 +39,7 @@ def find_utterances(root):
     """[(utterance id, flac path, transcript, split)] under ``root`` (a LibriSpeech/ folder or one
     of its split folders)."""
     out = []
-    for trans in sorted(glob.glob(os.path.join(root, "**", "*.trans.txt"), recursive=True)):
+    for trans in walk.find(root, "*.trans.txt"):
         chapter_dir = os.path.dirname(trans)
         split = split_of(os.path.normpath(chapter_dir).split(os.sep)[-3])  # <split>/<speaker>/<chapter>
         for utt, text in read_trans(trans):

@@ -7,13 +7,13 @@ sections (00, 01, 24) belong to no split; when no file of a standard section is 
 such as NLTK's, which is sections 00-01) files are split by a stable hash so every split has data.
 """
 
-import glob
 import os
 import re
 import zlib
 
 from t2t_mm.data import trees
 from t2t_mm.errors import UserError
+from t2t_mm.readers import walk
 
 _NAME = re.compile(r"wsj_(\d\d)(\d\d)\.mrg$", re.IGNORECASE)
 
@@ -35,7 +35,7 @@ def read_mrg(path):
 
 def find_files(root):
     """{split: [.mrg paths]} under ``root`` (see module docstring for the split rules)."""
-    paths = sorted(glob.glob(os.path.join(root, "**", "*.mrg"), recursive=True),
+    paths = sorted(walk.find(root, "*.mrg"),
                    key=lambda p: os.path.basename(p).lower())
     if not paths:
         raise UserError("no .mrg files under %s: point --tmp_dir at the Penn Treebank's "

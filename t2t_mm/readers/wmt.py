@@ -16,6 +16,7 @@ import os
 import re
 
 from t2t_mm.errors import UserError
+from t2t_mm.readers.walk import walk
 
 MOSES_ESCAPES = (("&apos;", "'"), ("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&#124;", "|"),
                  ("&#91;", "["), ("&#93;", "]"), ("&amp;", "&"))  # &amp; last: "&amp;lt;" is "&lt;"
@@ -97,7 +98,7 @@ def find_pairs(root, source_lang, target_lang):
     """[(name, source path, target path, kind)] under ``root``: kind 'text' or 'sgml'. The name is the
     corpus file name without the language part (``newstest2014``, ``europarl-v7.fr-en``)."""
     files = {}
-    for dirpath, _, names in os.walk(root, followlinks=True):
+    for dirpath, _, names in walk(root):
         for name in names:
             files.setdefault(dirpath, set()).add(name)
     pairs = []

@@ -12,6 +12,7 @@ import re
 import zlib
 
 from t2t_mm.errors import UserError
+from t2t_mm.readers.walk import walk
 
 _LINE = re.compile(r"^(.*)\((\S+)\)\s*$")
 SPLIT_DIRS = {"si_tr_s": "train", "si_dt_05": "dev", "si_et_05": "test"}
@@ -58,7 +59,7 @@ def find_utterances(root, extension=".wv1"):
     """[(utterance id, audio path, normalized transcript, split)] for every audio file with a
     transcript under ``root``. Audio without a transcript is skipped (WSJ has some)."""
     audio, texts = {}, {}
-    for dirpath, _, names in os.walk(root, followlinks=True):
+    for dirpath, _, names in walk(root):
         for name in sorted(names):
             stem, ext = os.path.splitext(name)
             full = os.path.join(dirpath, name)
