@@ -10,7 +10,7 @@ import os
 import tempfile
 
 from t2t_mm import registry
-from t2t_mm.data import meta, shards, target_spaces
+from t2t_mm.data import datadir_lock, meta, shards, target_spaces
 from t2t_mm.data import vocab as vocab_lib
 from t2t_mm.data.data_errors import DataDirError, VocabError
 from t2t_mm.data.progress import Progress
@@ -43,6 +43,12 @@ def generate(problems, data_dir, tmp_dir, num_shards=None, vocab_size=None, size
     prepare_dir(tmp_dir, "tmp_dir")
     if num_shards is not None and num_shards < 1:
         raise UserError(f"--num_shards={num_shards}: must be at least 1")
+    with datadir_lock.hold(data_dir):   # before anything in data_dir is touched
+        _generate(instances, data_dir, tmp_dir, num_shards, vocab_size, log, progress_every)
+    return instances
+
+
+def _generate(instances, data_dir, tmp_dir, num_shards, vocab_size, log, progress_every):
     vocab = ensure_vocab(instances, data_dir, tmp_dir, vocab_size, log)
     ids = target_spaces.ensure(data_dir, [p.target_space for p in instances])
     for problem, space_id in zip(instances, ids):
@@ -51,7 +57,6 @@ def generate(problems, data_dir, tmp_dir, num_shards=None, vocab_size=None, size
             count = num_shards if (num_shards and split == "train") else default_shards
             write_split(problem, split, count, data_dir, tmp_dir, vocab if problem.uses_vocab else None,
                         log, progress_every)
-    return instances
 
 
 def ensure_vocab(problems, data_dir, tmp_dir, vocab_size, log):

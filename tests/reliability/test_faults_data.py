@@ -93,3 +93,83 @@ def test_tar_ordinary_archive_still_extracts(tmp_path):
     (out,) = archives.extract_all(str(tmp_path), ("training*",))
     assert open(os.path.join(out, "c", "corpus.de")).read() == "Hallo\n"
     assert open(os.path.join(out, "c", "link.de")).read() == "Hallo\n"
+
+
+# --- 7. one mm-datagen per --data_dir ----------------------------------------------------------------------
+_SLOW_PLUGIN = """
+import os, time
+from t2t_mm import registry
+from t2t_mm.problems.mini.translation import MiniTranslateEnde
+
+
+@registry.register_problem
+class SlowTranslateEnde(MiniTranslateEnde):
+    splits = {"train": 1}
+
+    def generate_samples(self, tmp_dir, split):
+        go = os.environ.get("FAULT_TEST_GO")
+        for i, sample in enumerate(super().generate_samples(tmp_dir, split)):
+            yield sample
+            if go and i == 0:
+                open(go + ".started", "w").close()
+                while not os.path.exists(go):
+                    time.sleep(0.05)
+"""
+
+
+def _wait_for(path, process, seconds=180):
+    import time
+    deadline = time.time() + seconds
+    while not os.path.exists(path):
+        assert process.poll() is None, process.communicate()
+        assert time.time() < deadline, f"{path} did not appear"
+        time.sleep(0.1)
+
+
+def test_second_datagen_on_one_data_dir_stops_naming_the_first_pid(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from t2t_mm import plugins
+    from t2t_mm.data import datagen
+    from t2t_mm.data.data_errors import DataDirError
+    data_dir, tmp_dir, usr_dir = tmp_path / "data", tmp_path / "raw", tmp_path / "slow"
+    usr_dir.mkdir()
+    (usr_dir / "slow.py").write_text(_SLOW_PLUGIN)
+    plugins.import_usr_dir(str(usr_dir))
+    quiet = dict(size_scale=0.01, log=lambda _: None)
+    datagen.generate("mini_translate_ende", str(data_dir), str(tmp_dir), **quiet)  # the vocabulary
+    exe = os.path.join(os.path.dirname(sys.executable), "mm-datagen")
+    args = [exe, f"--usr_dir={usr_dir}", "--problem=slow_translate_ende", f"--data_dir={data_dir}",
+            f"--tmp_dir={tmp_dir}", "--mini_scale=0.01"]
+    go = str(tmp_path / "go")
+    first = subprocess.Popen(args, env=dict(os.environ, FAULT_TEST_GO=go), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(go + ".started", first)   # the first is mid-shard: its temporary file exists
+        temps = [n for n in os.listdir(data_dir) if ".incomplete-" in n]
+        assert temps
+        with pytest.raises(DataDirError, match=rf"another mm-datagen \(pid {first.pid}\)") as err:
+            datagen.generate("slow_translate_ende", str(data_dir), str(tmp_dir), **quiet)
+        assert "\n" not in str(err.value)
+        assert [n for n in os.listdir(data_dir) if ".incomplete-" in n] == temps
+        open(go, "w").close()
+        out, errors = first.communicate(timeout=180)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, errors   # the first was not disturbed
+    assert os.path.exists(data_dir / "slow_translate_ende-train-00000-of-00001")
+
+    # a killed run leaves its lock file behind; it blocks nothing
+    os.remove(data_dir / "slow_translate_ende-train-00000-of-00001")
+    go2 = str(tmp_path / "go2")
+    killed = subprocess.Popen(args, env=dict(os.environ, FAULT_TEST_GO=go2), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    _wait_for(go2 + ".started", killed)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert (data_dir / ".mm-datagen.lock").exists()
+    datagen.generate("slow_translate_ende", str(data_dir), str(tmp_dir), **quiet)
+    assert os.path.exists(data_dir / "slow_translate_ende-train-00000-of-00001")
+    assert not [n for n in os.listdir(data_dir) if ".incomplete-" in n]
