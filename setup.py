@@ -33,6 +33,7 @@ setup(
         "sacrebleu>=2.0",
         "soundfile",
         "pillow",
+        "matplotlib",
     ],
     extras_require={"test": ["pytest"]},
     entry_points={
@@ -40,11 +41,13 @@ setup(
             "mm-datagen=t2t_mm.bin.mm_datagen:run",
             "mm-trainer=t2t_mm.bin.mm_trainer:run",
             "mm-decoder=t2t_mm.bin.mm_decoder:run",
+            "mm-experiment=t2t_mm.bin.mm_experiment:run",
         ],
         "t2t_mm.plugins": [
             "builtin_models=t2t_mm.models",
             "builtin_problems=t2t_mm.problems",
             "builtin_hparams=t2t_mm.hparams_sets",
+            "builtin_experiments=t2t_mm.experiments.paper",
         ],
     },
 )

@@ -1,4 +1,4 @@
-"""Registries of problems, modalities, models, hparams sets and mixtures, filled by decorators.
+"""Registries of problems, modalities, models, hparams sets, mixtures and experiments, filled by decorators.
 
     @registry.register_problem                 # name: snake_case of the class name
     class TranslateEndeWmt8k(TextToTextProblem): ...
@@ -60,7 +60,8 @@ MODALITIES = Registry("modality", "modalities")
 MODELS = Registry("model", "models")
 HPARAMS = Registry("hparams set", "hparams sets")
 MIXTURES = Registry("mixture", "mixtures")
-ALL = (PROBLEMS, MODALITIES, MODELS, HPARAMS, MIXTURES)
+EXPERIMENTS = Registry("experiment", "experiments")
+ALL = (PROBLEMS, MODALITIES, MODELS, HPARAMS, MIXTURES, EXPERIMENTS)
 
 
 def _origin_of(obj):
@@ -95,6 +96,9 @@ register_problem = _decorator(PROBLEMS, _name_class)
 register_modality = _decorator(MODALITIES, _name_class)
 register_model = _decorator(MODELS, _name_class)
 register_hparams = _decorator(HPARAMS)
+# A function returning a t2t_mm.experiments.Experiment (runs + tables); mm-experiment runs it. It may take
+# a `scale` argument ("mini", "paper", ...) chosen with mm-experiment --scale.
+register_experiment = _decorator(EXPERIMENTS)
 
 
 def register_mixture(name, rates):
@@ -129,6 +133,11 @@ def mixture(name):
     return MIXTURES.get(name)
 
 
+def experiment(name):
+    """The registered experiment's function (call it, or use t2t_mm.experiments.build, for the plan)."""
+    return EXPERIMENTS.get(name)
+
+
 def expand_problems(spec):
     """'a,b' or a mixture name -> {problem_name: weight}; unknown names raise with suggestions."""
     names = [n.strip() for n in spec.split(",") if n.strip()]
@@ -157,5 +166,7 @@ def help_text():
         for name in names:
             entry = reg.get(name)
             detail = ", ".join(sorted(entry)) if isinstance(entry, dict) else ""
+            if reg is EXPERIMENTS and (entry.__doc__ or "").strip():
+                detail = entry.__doc__.strip().splitlines()[0]
             lines.append(f"  {name}" + (f"  [{detail}]" if detail else ""))
     return "\n".join(lines)

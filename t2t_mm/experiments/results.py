@@ -1,0 +1,108 @@
+"""Reading what the runs left: each run folder's metrics.jsonl (one JSON object per eval of a problem,
+written by the trainer's summaries), its problems.json (mixture weights) and hparams.json (seed).
+
+Only a few keys are relied on (step, problem, and the metric keys of spec.METRICS, first found wins);
+anything else the evaluator writes is carried along as it is, and a missing key is a missing value,
+never an error."""
+import json
+import math
+import os
+
+import numpy as np
+
+METRICS_FILE = "metrics.jsonl"
+EXACT_COUNT_LIMIT = 200_000  # beyond this many steps, per-problem steps are step * weight (expected)
+
+
+def read_evals(run_dir):
+    """Every eval record of the run, in file order; a torn last line (an interrupted write) is skipped."""
+    path = os.path.join(run_dir, METRICS_FILE)
+    records = []
+    if not os.path.exists(path):
+        return records
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "problem" in record and "step" in record:
+                records.append(record)
+    return records
+
+
+def curves(records):
+    """{problem: [(step, record), ...]} sorted by step; a step evaluated twice (a run resumed after its
+    last eval was written) keeps the later record."""
+    by_problem = {}
+    for record in records:
+        by_problem.setdefault(record["problem"], {})[int(record["step"])] = record
+    return {p: sorted(steps.items()) for p, steps in by_problem.items()}
+
+
+def final_evals(records):
+    """{problem: the record of its last evaluated step}."""
+    return {p: points[-1][1] for p, points in curves(records).items() if points}
+
+
+def value(record, metric):
+    """The metric's value in an eval record (first of its keys present and finite), or None."""
+    if not record:
+        return None
+    for key in metric.keys:
+        raw = record.get(key)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            continue
+        if math.isfinite(raw):
+            return float(raw)
+    return None
+
+
+def numeric_items(record):
+    """The record's scalar metrics (what the generic per-run tables show), without bookkeeping keys."""
+    skip = {"step", "time", "decoded_examples"}
+    return {k: float(v) for k, v in record.items()
+            if k not in skip and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def summarize(values):
+    """{'mean', 'std', 'n', 'values'} over the seeds that have a value; std is the sample std (0 for one)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return {"mean": None, "std": None, "n": 0, "values": list(values)}
+    array = np.asarray(present, np.float64)
+    std = float(array.std(ddof=1)) if len(present) > 1 else 0.0
+    return {"mean": float(array.mean()), "std": std, "n": len(present), "values": list(values)}
+
+
+def _read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def problem_steps(run_dir, problem, steps):
+    """How many trainer steps of the run had gone to `problem` after each global step in `steps`: the
+    trainer draws one problem per step from a sampler seeded by (hparams seed, step), so this is exact
+    (recomputed here), or the expected count step * weight for very long runs."""
+    record = _read_json(os.path.join(run_dir, "problems.json")) or {}
+    weights = record.get("weights") or {}
+    if not weights or problem not in weights:
+        return [float(s) for s in steps]
+    if len(weights) == 1:
+        return [float(s) for s in steps]
+    last = max(steps) if steps else 0
+    if last > EXACT_COUNT_LIMIT:
+        return [s * float(weights[problem]) for s in steps]
+    hparams = _read_json(os.path.join(run_dir, "hparams.json")) or {}
+    seed = (hparams.get("values") or hparams).get("seed", 1234) if isinstance(hparams, dict) else 1234
+    from t2t_mm.training.sampler import ProblemSampler
+    sampler = ProblemSampler(weights, int(seed))
+    hits = np.fromiter((sampler.problem_at(t) == problem for t in range(last)), dtype=bool, count=last)
+    cumulative = np.concatenate([[0], np.cumsum(hits)])
+    return [float(cumulative[int(s)]) for s in steps]
