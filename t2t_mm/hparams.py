@@ -3,6 +3,10 @@
     hp = HParams(hidden_size=512, dropout=0.1, kernel_sizes=[3, 3, 15, 15])
     hp.parse("hidden_size=256,kernel_sizes=[3,3,7,7]")
     hp.hidden_sze = 3   # HParamsError: ... has no 'hidden_sze' (...). Did you mean: hidden_size?
+
+Numeric keys can also carry an allowed range (Range), declared beside the type: RANGES holds those of the
+well-known model/training keys, applied by create_hparams; a key without a declared range takes any value
+of its type, so new keys need no range.
 """
 import ast
 import json
@@ -12,6 +16,52 @@ from t2t_mm import atomic, naming
 from t2t_mm.errors import HParamsError
 
 _SCALARS = (bool, int, float, str)
+
+
+class Range:
+    """Allowed values of a numeric hparam (each item, for a list): low/high bounds, inclusive unless open."""
+
+    def __init__(self, low=None, high=None, low_open=False, high_open=False):
+        self.low, self.high, self.low_open, self.high_open = low, high, low_open, high_open
+
+    def contains(self, value):
+        items = value if isinstance(value, list) else [value]
+        for v in items:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:  # v != v: NaN
+                return False
+            if self.low is not None and (v < self.low or (self.low_open and v == self.low)):
+                return False
+            if self.high is not None and (v > self.high or (self.high_open and v == self.high)):
+                return False
+        return True
+
+    def __str__(self):
+        if self.low is not None and self.high is not None:
+            return f"in {'(' if self.low_open else '['}{self.low}, {self.high}{')' if self.high_open else ']'}"
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {self.low}"
+        return f"{'<' if self.high_open else '<='} {self.high}"
+
+
+_POSITIVE, _NON_NEGATIVE = Range(1), Range(0)
+_FRACTION = Range(0.0, 1.0, high_open=True)            # rates and probabilities: 1.0 would drop everything
+# The allowed ranges of the model/training keys that the registered sets share (t2t_mm/hparams/). A set
+# without one of these keys is unaffected; keys not listed here take any value of their type.
+RANGES = {
+    "batch_size": _POSITIVE, "max_length": _POSITIVE, "min_bucket_length": _POSITIVE,
+    "bucket_step": Range(1.0, low_open=True), "shuffle_buffer": _NON_NEGATIVE,
+    "audio_samples_per_token": _POSITIVE,
+    "hidden_size": _POSITIVE, "num_heads": _POSITIVE, "conv_kernel_sizes": _POSITIVE, "conv_dilations": _POSITIVE,
+    "encoder_blocks": _POSITIVE, "mixer_blocks": _NON_NEGATIVE, "decoder_blocks": _POSITIVE,
+    "dropout": _FRACTION, "moe_num_experts": _POSITIVE, "moe_k": _POSITIVE, "moe_hidden_size": _POSITIVE,
+    "moe_capacity_factor": Range(0.0, low_open=True), "moe_eval_capacity_factor": Range(0.0, low_open=True),
+    "moe_loss_coef": _NON_NEGATIVE, "max_target_spaces": _POSITIVE, "image_filters": _POSITIVE,
+    "class_exit_filters": _POSITIVE, "audio_blocks": _NON_NEGATIVE, "audio_sample_rate": _POSITIVE,
+    "audio_frame_length": _POSITIVE, "audio_frame_step": _POSITIVE, "audio_mel_bins": _POSITIVE,
+    "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
+    "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
+    "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION,
+}
 
 
 def _type_name(value):
@@ -89,16 +139,35 @@ class HParams:
     def __init__(self, **values):
         object.__setattr__(self, "_values", {})
         object.__setattr__(self, "set_name", "custom")
+        object.__setattr__(self, "_ranges", {})
         for key, value in values.items():
             self.add_hparam(key, value)
 
-    def add_hparam(self, key, default):
+    def add_hparam(self, key, default, valid=None):
+        """A new key, typed by its default; valid (a Range) limits its values."""
         if key in self._values:
             raise HParamsError(f"hparam '{key}' already exists; assign to it instead of adding it")
         if not (isinstance(default, _SCALARS) or isinstance(default, list)):
             raise HParamsError(f"hparam '{key}': type {type(default).__name__} is not supported "
                                "(use bool, int, float, str or a list of them)")
         self._values[key] = list(default) if isinstance(default, list) else default
+        if valid is not None:
+            self.declare_ranges({key: valid})
+
+    def declare_ranges(self, ranges):
+        """Limits the keys of ranges that this set has (others are ignored); current values must fit."""
+        for key, valid in ranges.items():
+            if key in self._values:
+                self._ranges[key] = valid
+                self._check_range(key, self._values[key])
+        return self
+
+    def _check_range(self, key, value):
+        valid = self._ranges.get(key)
+        if valid is not None and not valid.contains(value):
+            what = f"each item {valid}" if isinstance(value, list) else str(valid)
+            raise HParamsError(f"hparams set '{self.set_name}': {key}={value!r} is out of range: {key} must be "
+                               f"{_type_name(self._values[key])}, {what} (fix it in --hparams)")
 
     def __getattr__(self, key):
         values = object.__getattribute__(self, "_values")
@@ -112,7 +181,9 @@ class HParams:
             return
         if key not in self._values:
             raise self._unknown(key)
-        self._values[key] = _coerce(key, value, self._values[key], self.set_name)
+        value = _coerce(key, value, self._values[key], self.set_name)
+        self._check_range(key, value)
+        self._values[key] = value
 
     def __contains__(self, key):
         return key in self._values
@@ -138,6 +209,7 @@ class HParams:
             if isinstance(self._values[key], str):
                 value = text  # strings are taken verbatim
             updates[key] = _coerce(key, value, self._values[key], self.set_name)
+            self._check_range(key, updates[key])
         self._values.update(updates)
         return self
 
@@ -147,6 +219,7 @@ class HParams:
     def copy(self):
         hp = HParams(**self.values())
         hp.set_name = self.set_name
+        hp._ranges.update(self._ranges)
         return hp
 
     def to_json(self):
@@ -171,8 +244,12 @@ class HParams:
         if not os.path.exists(path):
             raise HParamsError(f"no hparams.json in {output_dir}: train there first with "
                                f"mm-trainer --output_dir={output_dir} ...")
-        with open(path) as f:
-            return cls.from_json(f.read())
+        try:
+            with open(path) as f:
+                return cls.from_json(f.read())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HParamsError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:200]}): restore it from "
+                               "a backup, or train in a new --output_dir") from exc
 
     def __repr__(self):
         body = ", ".join(f"{k}={v!r}" for k, v in sorted(self._values.items()))
@@ -184,7 +261,8 @@ class HParams:
 
 def create_hparams(set_name, overrides="", output_dir=None):
     """The run's hparams: output_dir/hparams.json when a run is resumed there, else the registered set;
-    then the overrides. A resumed run with a different set name is refused (its checkpoints would not fit)."""
+    then the overrides. A resumed run with a different set name is refused (its checkpoints would not fit).
+    The ranges of RANGES are declared first, so an out-of-range value names the key and the range."""
     from t2t_mm import registry
 
     saved = output_dir and os.path.exists(os.path.join(output_dir, "hparams.json"))
@@ -196,4 +274,4 @@ def create_hparams(set_name, overrides="", output_dir=None):
                 "use another --output_dir, or the same set to resume")
     else:
         hp = registry.hparams(set_name)
-    return hp.parse(overrides)
+    return hp.declare_ranges(RANGES).parse(overrides)

@@ -1,8 +1,11 @@
 """mm-decoder's work, separated from its flags: restore the newest checkpoint of a run, then decode a
 file, an interactive session, and/or export a SavedModel. Every check a user can fail runs before
-TensorFlow is imported, so mistakes are answered at once and without TensorFlow's log noise."""
+TensorFlow is imported, so mistakes are answered at once and without TensorFlow's log noise.
+
+One output line per input line, always: an input that cannot be read (a truncated image, invalid UTF-8,
+an empty recording) is reported on stderr and gets an empty output line, the others are decoded, and
+the exit status is 1; only when no input at all can be read is it an error before the model loads."""
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -10,23 +13,15 @@ import time
 from t2t_mm import atomic, registry
 from t2t_mm.decoding.decode_hparams import decode_hparams, max_decode_length
 from t2t_mm.errors import UserError
+from t2t_mm.training import run_folder
 
-CHECKPOINT_STATE = "checkpoint"   # the state file tf.train.CheckpointManager keeps beside ckpt-N
-RUN_RECORD = "problems.json"      # mm-trainer's record of the run: problems, model, data_dir
+RUN_RECORD = run_folder.PROBLEMS_FILE   # mm-trainer's record of the run: problems, model, data_dir
+SKIPPED = 1                             # exit status when some inputs were skipped
 
 
 def run_record(output_dir):
     """What mm-trainer recorded about the run in output_dir ({} when nothing was recorded)."""
-    path = os.path.join(output_dir, RUN_RECORD)
-    if not os.path.exists(path):
-        return {}
-    try:
-        with open(path) as f:
-            record = json.load(f)
-    except ValueError as exc:
-        raise UserError(f"{path} is not valid JSON ({exc}); pass --problems, --model and --data_dir "
-                        "explicitly, or delete the file") from exc
-    return record if isinstance(record, dict) else {"problems": list(record)}
+    return run_folder.read_problems(output_dir)
 
 
 def input_kind(problem):
@@ -70,8 +65,19 @@ class DecodeConfig:
             raise UserError("--decode_to_file needs --decode_from_file (the inputs, one per line)")
         if self.decode_from_file and not os.path.isfile(self.decode_from_file):
             raise UserError(f"--decode_from_file={self.decode_from_file}: no such file")
+        if self.decode_to_file:
+            check_writable(self.decode_to_file)
         self.data_dir = os.path.abspath(os.path.expanduser(self.data_dir))
         return self
+
+
+def check_writable(path):
+    """--decode_to_file must name a file in a writable folder: checked before hours of decoding."""
+    if os.path.isdir(path):
+        raise UserError(f"--decode_to_file={path} is a folder: name a file, e.g. {os.path.join(path, 'decodes.txt')}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(folder) and (not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
+        raise UserError(f"--decode_to_file={path}: {folder} is not a writable folder")
 
 
 def config_from_flags(flag_values):
@@ -97,30 +103,95 @@ def run_problems(config):
     return names or wanted
 
 
+def split_lines(data):
+    """Lines of bytes split on \\n only (a stray \\r or \\u2028 inside a line must not make two inputs
+    of one); a trailing \\r (CRLF files) is dropped."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+def decode_text(raw, where):
+    """UTF-8 text of one input line, or a UserError naming where the bad bytes are."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{where}: not valid UTF-8 (byte {raw[exc.start:exc.start + 1]!r} at column "
+                        f"{exc.start + 1}): save the input as UTF-8") from None
+
+
 def read_inputs(path, problem):
-    """Input lines; for image/audio problems each is a path, relative to the cwd or to the file."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line.rstrip("\n").rstrip("\r") for line in f]
-    if input_kind(problem) == "text":
-        return lines
+    """[(item, error)] per input line: the text (or the image/audio path, relative to the cwd or to the
+    file) and None, or None and the UserError that says why that line cannot be decoded."""
+    try:
+        with open(path, "rb") as f:
+            lines = split_lines(f.read())
+    except OSError as exc:
+        raise UserError(f"--decode_from_file={path}: cannot read it ({exc.strerror or exc})") from exc
     base = os.path.dirname(os.path.abspath(path))
-    items = []
-    for number, line in enumerate(lines, start=1):
-        item = line.strip()
-        if not item:
-            raise UserError(f"{path}:{number}: empty line where an {input_kind(problem)} path was expected")
-        if not os.path.exists(item) and os.path.exists(os.path.join(base, item)):
-            item = os.path.join(base, item)
-        if not os.path.isfile(item):
-            raise UserError(f"{path}:{number}: {input_kind(problem)} file not found: {line.strip()} (paths are "
-                            f"taken relative to the current directory or to {base})")
-        items.append(item)
-    return items
+    kind = input_kind(problem)
+    entries = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = decode_text(raw, f"{path}:{number}")
+            if kind != "text":
+                line = _input_path(line, kind, base, f"{path}:{number}")
+            entries.append((line, None))
+        except UserError as exc:
+            entries.append((None, exc))
+    return entries
+
+
+def _input_path(line, kind, base, where):
+    item = line.strip()
+    if not item:
+        raise UserError(f"{where}: empty line where an {kind} path was expected")
+    if not os.path.exists(item) and os.path.exists(os.path.join(base, item)):
+        item = os.path.join(base, item)
+    if not os.path.isfile(item):
+        raise UserError(f"{where}: {kind} file not found: {item} (paths are taken relative to the current "
+                        f"directory or to {base})")
+    return item
+
+
+def _all_failed(entries, path):
+    errors = [e for _, e in entries if e is not None]
+    if entries and len(errors) == len(entries):
+        more = f" (and the other {len(errors) - 1} lines too)" if len(errors) > 1 else ""
+        raise UserError(f"{errors[0]}{more}")
+
+
+def decode_entries(decoder, entries, stderr):
+    """One output line per entry: the decode, or '' for an entry that could not be read (reported)."""
+    prepared, lines = [], [""] * len(entries)
+    for index, (item, error) in enumerate(entries):
+        if error is None:
+            try:
+                prepared.append((index, decoder.inputs_of(item)))
+                continue
+            except UserError as exc:
+                error = exc
+        print(f"error: {error} (skipped: its output line is empty)", file=stderr)
+    results = decoder.decode_inputs([tensor for _, tensor in prepared]) if prepared else []
+    for (index, _), result in zip(prepared, results):
+        lines[index] = decoder.format_line(result)
+    return lines, len(entries) - len(prepared)
+
+
+def stdin_lines(stdin):
+    """Interactive lines as bytes when stdin has them (so invalid UTF-8 is one line's error), else text."""
+    source = getattr(stdin, "buffer", None)
+    for line in (source if source is not None else stdin):
+        yield line
 
 
 def write_outputs(path, lines):
     """Writes atomically (temp file + rename): an interrupted decode never leaves a partial file."""
-    atomic.write_text(path, "".join(line + "\n" for line in lines))
+    try:
+        atomic.write_text(path, "".join(line + "\n" for line in lines))
+    except OSError as exc:
+        raise UserError(f"--decode_to_file={path}: cannot write it ({run_folder.describe_os_error(exc)})") from exc
 
 
 def main(config, stdin=None, stdout=None, stderr=None):
@@ -132,7 +203,7 @@ def main(config, stdin=None, stdout=None, stderr=None):
         raise UserError(f"--problem={config.problem}: files and interactive sessions decode one problem at a "
                         "time (a list or a mixture is for --decode_dev and --export_dir)")
     problem = registry.problem(wanted[0])
-    if not os.path.exists(os.path.join(config.output_dir, CHECKPOINT_STATE)):
+    if not run_folder.checkpoint_candidates(config.output_dir):
         raise UserError(f"no checkpoint in {config.output_dir}: train there first, e.g. mm-trainer "
                         f"--problems={config.problem} --data_dir={config.data_dir} "
                         f"--output_dir={config.output_dir}")
@@ -141,11 +212,16 @@ def main(config, stdin=None, stdout=None, stderr=None):
                         "trained with): pass the --data_dir that mm-datagen wrote and mm-trainer read")
     names = run_problems(config)
     if config.decode_from_file:
-        items = read_inputs(config.decode_from_file, problem)
+        entries = read_inputs(config.decode_from_file, problem)
+        _all_failed(entries, config.decode_from_file)
+    problems = {n: registry.problem(n) for n in names}
+    run_folder.check_data(config.output_dir, run_folder.data_record(
+        config.data_dir, problems, {n: p.spec(config.data_dir) for n, p in problems.items()}))
 
     from t2t_mm.decoding import restore
     from t2t_mm.decoding.decoder import Decoder
-    model, hparams, checkpoint = restore.load_model(config.output_dir, names, config.data_dir, config.model)
+    model, hparams, checkpoint = restore.load_model(config.output_dir, names, config.data_dir, config.model,
+                                                    note=lambda text: print(text, file=stderr))
     print(f"restored {checkpoint}", file=stderr)
     max_length = max_decode_length(decode_hp, hparams)
 
@@ -168,28 +244,33 @@ def main(config, stdin=None, stdout=None, stderr=None):
             rows = dev_samples(decoder_for(registry.problem(name)), config.data_dir, hparams, config.decode_dev)
             print(format_samples(name, rows), file=stdout, flush=True)
 
+    status = 0
     if config.decode_from_file:
         start = time.time()
-        lines = [decoder.format_line(r) for r in decoder.decode(items)] if items else []
-        took = time.time() - start
+        lines, skipped = decode_entries(decoder, entries, stderr)
+        took, done = time.time() - start, len(entries) - skipped
         if config.decode_to_file:
             write_outputs(config.decode_to_file, lines)
         else:
             stdout.writelines(line + "\n" for line in lines)
-        print(f"decoded {len(items)} inputs in {took:.1f}s ({len(items) / max(took, 1e-9):.1f}/s)"
+        print(f"decoded {done} inputs in {took:.1f}s ({done / max(took, 1e-9):.1f}/s)"
+              + (f", skipped {skipped} (empty output lines; errors above)" if skipped else "")
               + (f" -> {config.decode_to_file}" if config.decode_to_file else ""), file=stderr)
+        status = SKIPPED if skipped else 0
 
     if config.decode_interactive:
         kind = "text" if input_kind(problem) == "text" else f"{input_kind(problem)} path"
         print(f"{config.problem}: one {kind} per line; end with Ctrl-D", file=stderr)
-        for line in stdin:
-            item = line.rstrip("\n")
-            if not item.strip():
-                continue
-            try:
+        for number, line in enumerate(stdin_lines(stdin), start=1):
+            try:   # a typo, a bad file or bad bytes in one line must not end the session
+                if isinstance(line, bytes):
+                    line = decode_text(line, f"input line {number}")
+                item = line.rstrip("\n").rstrip("\r")
+                if not item.strip():
+                    continue
                 result = decoder.decode([item.strip() if kind != "text" else item])[0]
-            except UserError as exc:   # a typo in one line must not end the session
-                print(f"error: {exc}", file=stderr)
+            except UserError as exc:
+                print(f"error: {exc}", file=stderr, flush=True)
                 continue
             print(decoder.format_block(result), file=stdout, flush=True)
-    return 0
+    return status

@@ -9,6 +9,18 @@ from t2t_mm.decoding.classes import top_classes
 from t2t_mm.decoding.greedy import greedy_decode
 from t2t_mm.decoding.search_common import strip_ids
 
+# Characters that end a line for some reader (str.splitlines: \n, \r, \v, \f, \x1c-\x1e, \x85, \u2028,
+# \u2029). A decoded piece may hold one; written raw it would split one output into two lines.
+_LINE_BREAKS = {ch: f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                for ch in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_LINE_BREAKS.update({"\n": "\\n", "\r": "\\r"})
+_ESCAPE = str.maketrans(_LINE_BREAKS)
+
+
+def one_line(text):
+    """text with every line break escaped (\\n, \\r, \\x0b, ...): one output line per input, always."""
+    return text.translate(_ESCAPE)
+
 
 def make_decode_fn(model, spec, decode_hp, max_length):
     """features -> {"outputs": ids [B, max_length], "scores": [B]} for text targets (greedy when
@@ -35,20 +47,28 @@ class Decoder:
         self.problem, self.spec, self.decode_hp, self.vocab = problem, spec, decode_hp, vocab
         self._fn = tf.function(make_decode_fn(model, spec, decode_hp, max_length), reduce_retracing=True)
 
+    def inputs_of(self, item):
+        """One input line -> its `inputs` tensor; a UserError names what is wrong with that input."""
+        return features_lib.example_inputs(self.problem, features_lib.raw_sample(self.problem, item),
+                                           self.vocab)
+
     def features(self, items):
-        tensors = [features_lib.example_inputs(self.problem, features_lib.raw_sample(self.problem, item),
-                                               self.vocab) for item in items]
-        return features_lib.batch_features(tensors, self.spec.target_space_id)
+        return features_lib.batch_features([self.inputs_of(item) for item in items], self.spec.target_space_id)
 
     def decode_features(self, features):
         return {k: v.numpy() for k, v in self._fn(features).items()}
 
     def decode(self, items):
         """Input lines -> one result per line: text for text targets, [(class, prob), ...] else."""
+        return self.decode_inputs([self.inputs_of(item) for item in items])
+
+    def decode_inputs(self, tensors):
+        """Already prepared inputs (inputs_of) -> one result each, decoded batch_size at a time."""
         results = []
         size = self.decode_hp.batch_size
-        for start in range(0, len(items), size):
-            out = self.decode_features(self.features(items[start:start + size]))
+        for start in range(0, len(tensors), size):
+            batch = features_lib.batch_features(tensors[start:start + size], self.spec.target_space_id)
+            out = self.decode_features(batch)
             if self.spec.text_targets:
                 results += [self.detokenize(row) for row in out["outputs"]]
             else:
@@ -65,13 +85,14 @@ class Decoder:
         return names[class_id] if names and class_id < len(names) else str(class_id)
 
     def format_line(self, result):
-        """One output line: the text, or 'class<TAB>prob' pairs best first (cut -f1 gives top-1)."""
+        """One output line: the text, or 'class<TAB>prob' pairs best first (cut -f1 gives top-1); line
+        breaks inside are escaped, so output line i always belongs to input line i."""
         if self.spec.text_targets:
-            return result
-        return "\t".join(f"{self.class_name(c)}\t{p:.4f}" for c, p in result)
+            return one_line(result)
+        return "\t".join(f"{one_line(self.class_name(c))}\t{p:.4f}" for c, p in result)
 
     def format_block(self, result):
-        """Interactive display: the text, or one 'class<TAB>prob' line per class."""
+        """Interactive display: the text (on one line), or one 'class<TAB>prob' line per class."""
         if self.spec.text_targets:
-            return result
+            return one_line(result)
         return "\n".join(f"{self.class_name(c)}\t{p:.4f}" for c, p in result)

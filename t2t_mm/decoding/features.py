@@ -2,6 +2,7 @@
 training saw: a raw sample goes through codec.to_features (the datagen step: vocabulary + EOS,
 image format checks, audio resampling), then the pipeline's parse and codec.decode (image resize and
 standardization, ...). Text lines, image paths and audio paths (any soundfile format: wav, flac, ...)."""
+import io
 import os
 
 import numpy as np
@@ -19,8 +20,37 @@ def _read_file(path, what):
     if not os.path.isfile(path):
         raise UserError(f"{what} file not found: {path} (each input line of an {what} problem is the "
                         "path of one file, absolute or relative to the current directory or the input file)")
-    with open(path, "rb") as f:
-        return f.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise UserError(f"cannot read {what} file {path}: {exc.strerror or exc}") from exc
+
+
+MAX_IMAGE_PIXELS = 64_000_000   # 8000x8000: larger inputs (decompression bombs) are refused, not decoded
+
+
+def _check_image(path, data):
+    """Decodes the image once with PIL, so truncated files and decompression bombs are one-line errors
+    (TensorFlow would decode a truncated JPEG as a grey half, or allocate a bomb's gigabytes)."""
+    import warnings
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise UserError(f"image {path} is {width}x{height} pixels, more than the {MAX_IMAGE_PIXELS:,} "
+                                    "allowed (a decompression bomb?): resize it first")
+                img.load()
+    except UserError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UserError(f"image {path} is too large to decode safely ({exc}): resize it first") from exc
+    except Exception as exc:  # PIL: UnidentifiedImageError, "image file is truncated", SyntaxError, ...
+        raise UserError(f"image {path} cannot be decoded ({type(exc).__name__}: {exc}): is it a complete "
+                        "PNG or JPEG file?") from exc
 
 
 def _read_audio(path):
@@ -28,8 +58,10 @@ def _read_audio(path):
     _read_file(path, "audio")
     try:
         samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except RuntimeError as exc:  # soundfile's error for formats it cannot read
+    except (RuntimeError, ValueError, TypeError) as exc:  # soundfile's errors for files it cannot read
         raise UserError(f"cannot read audio {path}: {exc} (use wav, flac or another libsndfile format)") from exc
+    if samples.shape[0] == 0:
+        raise UserError(f"audio {path} has no samples (an empty or zero-length recording)")
     return samples.mean(axis=1), int(rate)
 
 
@@ -39,7 +71,9 @@ def raw_sample(problem, item):
     if kind == "text":
         return {problem.input_codec.sample_key: item}
     if kind == "image":
-        return {"image": _read_file(item, "image"), "_path": item}
+        data = _read_file(item, "image")
+        _check_image(item, data)
+        return {"image": data, "_path": item}
     if kind == "audio":
         samples, rate = _read_audio(item)
         return {"audio": samples, "sample_rate": rate, "_path": item}
@@ -49,14 +83,15 @@ def raw_sample(problem, item):
 def example_inputs(problem, sample, vocab):
     """One example's `inputs` tensor, through the same codec path as datagen + the input pipeline."""
     codec = problem.input_codec
+    where = sample.get("_path", "input")
     try:
         stored = codec.to_features(sample, problem, vocab)
-    except (ValueError, OSError) as exc:  # PIL: UnidentifiedImageError is an OSError
-        raise UserError(f"{sample.get('_path', 'input')}: cannot be read as input of {problem.name}: "
-                        f"{exc}") from exc
-    record = tf.train.Example(features=tf.train.Features(feature=stored)).SerializeToString()
-    parsed = tf.io.parse_single_example(record, codec.parse_spec())
-    return codec.decode(parsed, problem, training=False)
+        record = tf.train.Example(features=tf.train.Features(feature=stored)).SerializeToString()
+        parsed = tf.io.parse_single_example(record, codec.parse_spec())
+        return codec.decode(parsed, problem, training=False)
+    except (ValueError, OSError, TypeError, tf.errors.OpError) as exc:  # PIL, numpy, TF decode errors
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise UserError(f"{where}: cannot be read as input of {problem.name}: {message}") from exc
 
 
 def batch_features(tensors, target_space_id):

@@ -1,8 +1,10 @@
 """Rebuilding a trained model from mm-trainer's output_dir: hparams.json, then the model built for the
-run's problems (every problem's path called once so its variables exist), then the latest
-CheckpointManager checkpoint (model=, optimizer=, step=; only the model is read)."""
+run's problems (every problem's path called once so its variables exist), then the newest
+CheckpointManager checkpoint that restores (model=, optimizer=, step=; only the model is read): a missing
+or damaged newest checkpoint is reported and an older one used, as mm-trainer does."""
 import json
 import os
+import sys
 
 import tensorflow as tf
 
@@ -10,17 +12,23 @@ from t2t_mm import registry
 from t2t_mm.decoding.features import dummy_features
 from t2t_mm.errors import UserError
 from t2t_mm.hparams import HParams
+from t2t_mm.training import checkpoints, run_folder
 
-PROBLEMS_FILE = "problems.json"     # optional: the run's problems, if the trainer records them
+PROBLEMS_FILE = run_folder.PROBLEMS_FILE     # optional: the run's problems, if the trainer records them
 METRICS_FILE = "metrics.jsonl"
 
 
+def no_checkpoint_error(output_dir, problem_name="<problem>"):
+    return UserError(f"no checkpoint in {output_dir}: train there first, e.g. mm-trainer "
+                     f"--problems={problem_name} --data_dir=<data_dir> --output_dir={output_dir}")
+
+
 def latest_checkpoint(output_dir, problem_name="<problem>"):
-    path = tf.train.latest_checkpoint(output_dir) if os.path.isdir(output_dir) else None
-    if not path:
-        raise UserError(f"no checkpoint in {output_dir}: train there first, e.g. mm-trainer "
-                        f"--problems={problem_name} --data_dir=<data_dir> --output_dir={output_dir}")
-    return path
+    """The newest checkpoint listed or on disk (whether it restores is found out by load_model)."""
+    found = run_folder.checkpoint_candidates(output_dir) if os.path.isdir(output_dir) else []
+    if not found:
+        raise no_checkpoint_error(output_dir, problem_name)
+    return found[0][1]
 
 
 def trained_problems(output_dir, requested):
@@ -30,9 +38,7 @@ def trained_problems(output_dir, requested):
         return list(requested)
     recorded = os.path.join(output_dir, PROBLEMS_FILE)
     if os.path.exists(recorded):
-        with open(recorded) as f:
-            data = json.load(f)
-        return list(data["problems"] if isinstance(data, dict) else data)
+        return list(run_folder.read_problems(output_dir).get("problems") or [])
     names = []
     metrics = os.path.join(output_dir, METRICS_FILE)
     if os.path.exists(metrics):
@@ -47,9 +53,10 @@ def trained_problems(output_dir, requested):
     return names
 
 
-def load_model(output_dir, problem_names, data_dir, model_name="multimodel"):
-    """(model, hparams, checkpoint path) with the newest weights of output_dir."""
-    path = latest_checkpoint(output_dir, ",".join(problem_names))
+def load_model(output_dir, problem_names, data_dir, model_name="multimodel", note=None):
+    """(model, hparams, checkpoint path) with the newest weights of output_dir that restore; note(text)
+    reports checkpoints skipped on the way (default: stderr)."""
+    latest_checkpoint(output_dir, ",".join(problem_names))
     hparams = HParams.load(output_dir)
     problems = {name: registry.problem(name) for name in sorted(set(problem_names))}
     specs = {name: p.spec(data_dir) for name, p in problems.items()}
@@ -59,13 +66,16 @@ def load_model(output_dir, problem_names, data_dir, model_name="multimodel"):
     else:
         for name, problem in problems.items():
             model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
-    status = tf.train.Checkpoint(model=model).restore(path)
-    try:
-        status.assert_existing_objects_matched()
-    except AssertionError as exc:
-        raise UserError(
-            f"{path} does not fit the model built for {', '.join(problems)} (model {model_name}, hparams "
-            f"from {output_dir}/hparams.json): pass --problems=<the --problems the run was trained with> "
-            f"and the same --model. Details: {str(exc).splitlines()[0][:300]}") from exc
-    status.expect_partial()  # the optimizer slots and the step counter are not needed to decode
+    note = note or (lambda text: print(text, file=sys.stderr))
+    what = f"the model built for {', '.join(problems)} (model {model_name}, hparams from {output_dir}/hparams.json)"
+    try:  # partial: the optimizer slots and the step counter are not needed to decode
+        path = checkpoints.restore_newest(tf.train.Checkpoint(model=model), output_dir, note, partial=True,
+                                          what=what)
+    except UserError as exc:
+        if "does not fit" in str(exc):
+            raise UserError(f"{exc} (mm-decoder: pass --problems=<the --problems the run was trained with> "
+                            "and the same --model)") from exc
+        raise
+    if path is None:
+        raise no_checkpoint_error(output_dir, ",".join(problem_names))
     return model, hparams, path

@@ -3,6 +3,12 @@
 The chief writes output_dir/ckpt-N; under multi_worker every other worker must take part in saving too,
 so it writes to a scratch folder that is deleted right after (the tf.distribute recipe). All workers
 restore from the chief's folder, so a restarted job continues where the last save left it.
+
+Restoring tries the checkpoints newest first (restore_newest): a newest checkpoint whose files are gone
+or damaged (truncated .data, unreadable .index) is reported and set aside in output_dir/damaged/, and the
+next older one that restores is used, so a damaged file never silently restarts training from step 0
+(and a restart's saves never rotate the good older checkpoints away). A checkpoint that does not FIT the
+model (other problems or hparams) is not damage: that is refused at once.
 """
 import os
 import shutil
@@ -10,8 +16,59 @@ import shutil
 import tensorflow as tf
 
 from t2t_mm.errors import UserError
+from t2t_mm.training import run_folder
 
-PREFIX = "ckpt"
+PREFIX = run_folder.CHECKPOINT_PREFIX
+DAMAGED_DIR = "damaged"
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def restore_newest(checkpoint, output_dir, note=print, partial=False, set_aside=False, what="the model"):
+    """Restores the newest checkpoint of output_dir that restores; returns its path, or None when there is
+    none at all. note(message) reports each one skipped; set_aside moves skipped ones to damaged/."""
+    candidates = run_folder.checkpoint_candidates(output_dir) if os.path.isdir(output_dir) else []
+    skipped = []
+    for _, path in candidates:
+        if not os.path.exists(path + ".index"):
+            skipped.append((path, "its files are missing"))
+            continue
+        try:
+            status = checkpoint.restore(path)
+            status.assert_existing_objects_matched()
+            if partial:
+                status.expect_partial()
+        except (AssertionError, ValueError) as exc:
+            raise UserError(
+                f"{path} does not fit {what} built now: resume with the --problems, --model and --hparams the "
+                f"run was started with (see {output_dir}/problems.json and hparams.json), or train in a new "
+                f"--output_dir. Details: {_first_line(exc)}") from exc
+        except Exception as exc:  # truncated/corrupt files: DataLossError, IndexError, OutOfRangeError, ...
+            skipped.append((path, f"it is damaged ({type(exc).__name__}: {_first_line(exc)})"))
+            continue
+        for bad, why in skipped:
+            note(f"checkpoint {bad} skipped: {why}" + (_set_aside(bad, output_dir) if set_aside else ""))
+        if skipped:
+            note(f"fell back to {path}, the newest checkpoint that restores")
+        return path
+    if skipped:
+        listed = "; ".join(f"{p}: {why}" for p, why in skipped)
+        raise UserError(f"no checkpoint in {output_dir} restores ({listed}). Restore them from a backup, or "
+                        "move them away to train from scratch (nothing was overwritten)")
+    return None
+
+
+def _set_aside(path, output_dir):
+    files = run_folder.checkpoint_files(path)
+    if not files:
+        return ""
+    target = os.path.join(output_dir, DAMAGED_DIR)
+    os.makedirs(target, exist_ok=True)
+    for name in files:
+        os.replace(name, os.path.join(target, os.path.basename(name)))
+    return f" (moved to {target}/)"
 
 
 class CheckpointKeeper:
@@ -23,32 +80,26 @@ class CheckpointKeeper:
         self.directory = directory
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, directory, max_to_keep=max(int(keep_max), 1), checkpoint_name=PREFIX)
+        self.last_saved = None
 
     def latest(self):
-        """Path of the chief's newest checkpoint, or None."""
-        return tf.train.latest_checkpoint(self.output_dir)
+        """Path of the newest checkpoint this run restored or saved (checked good), or None."""
+        return self.last_saved
 
-    def restore_latest(self):
-        """Restores the newest checkpoint if there is one; returns its path or None.
+    def restore_latest(self, note=print):
+        """Restores the newest checkpoint that restores (see restore_newest); returns its path or None.
 
         assert_existing_objects_matched: every variable of the (already built) model and optimizer that
         the checkpoint has must load, so a checkpoint from another architecture fails loudly here.
         """
-        path = self.latest()
-        if path:
-            try:
-                self.checkpoint.restore(path).assert_existing_objects_matched()
-            except (AssertionError, ValueError) as exc:
-                raise UserError(
-                    f"{path} does not fit the model built now: resume with the --problems, --model and "
-                    f"--hparams the run was started with (see {self.output_dir}/problems.json and "
-                    f"hparams.json), or train in a new --output_dir. Details: {str(exc).splitlines()[0][:300]}"
-                ) from exc
+        path = restore_newest(self.checkpoint, self.output_dir, note, set_aside=self.is_chief)
+        self.last_saved = path
         return path
 
     def save(self, step):
         path = self.manager.save(checkpoint_number=int(step))
         if not self.is_chief:
             shutil.rmtree(self.directory, ignore_errors=True)
-            return os.path.join(self.output_dir, f"{PREFIX}-{int(step)}")
+            path = os.path.join(self.output_dir, f"{PREFIX}-{int(step)}")
+        self.last_saved = path
         return path

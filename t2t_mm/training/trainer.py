@@ -1,8 +1,11 @@
 """mm-trainer's loop: one model shared by all problems, one problem per step (drawn by a step-seeded
 sampler), compiled per-problem steps on a tf.distribute strategy, periodic eval and checkpoints, automatic
-resume from output_dir, and a NaN/Inf guard that stops before a bad state is ever saved."""
+resume from output_dir, and a NaN/Inf guard that stops before a bad state is ever saved.
+
+A run folder belongs to one trainer at a time (run_folder.RunLock), and a resume is validated completely
+(hparams ranges, problems, model, data fingerprint, the checkpoint restoring into the model) BEFORE any of
+the run's files is written, so a refused command leaves the run as it was."""
 import dataclasses
-import json
 import math
 import os
 import time
@@ -11,13 +14,14 @@ import keras
 import tensorflow as tf
 
 from t2t_mm import hparams as hparams_lib
-from t2t_mm import atomic, registry
+from t2t_mm import registry
 from t2t_mm.errors import UserError
-from t2t_mm.training import (checkpoints, distribution, evaluation, optimizer as optimizer_lib, progress,
-                             sampler as sampler_lib, step as step_lib, summaries)
+from t2t_mm.training import (checkpoints, distribution, evaluation, guard as guard_lib,
+                             optimizer as optimizer_lib, progress, run_folder, sampler as sampler_lib,
+                             step as step_lib, summaries)
 
 
-PROBLEMS_FILE = "problems.json"
+PROBLEMS_FILE = run_folder.PROBLEMS_FILE
 
 
 class NonFiniteLossError(UserError):
@@ -58,6 +62,7 @@ class TrainConfig:
                                 "makes sense)")
         self.output_dir = os.path.abspath(os.path.expanduser(self.output_dir))
         self.data_dir = os.path.abspath(os.path.expanduser(self.data_dir))
+        run_folder.check_data_dir(self.data_dir)
         return self
 
 
@@ -68,7 +73,13 @@ def config_from_flags(flags_values):
 
 
 def main_from_flags(flags_values):
-    Trainer(config_from_flags(flags_values)).run()
+    trainer = Trainer(config_from_flags(flags_values))
+    try:
+        trainer.run()
+    except OSError as exc:   # disk full, folder made read-only mid-run: one line, not a traceback
+        raise UserError(f"writing to {trainer.config.output_dir} failed: {run_folder.describe_os_error(exc)} "
+                        f"({getattr(exc, 'filename', None) or 'a run file'}); free space or fix the folder, "
+                        "then run the same command again to resume from the last checkpoint") from exc
     return 0
 
 
@@ -89,29 +100,60 @@ class Trainer:
         self.config = config.check()
         self.strategy = distribution.make_strategy(config.distribution, config.tpu)
         _, self.task_id, self.is_chief = distribution.worker_info(self.strategy)
-        self.hparams = hparams_lib.create_hparams(config.hparams_set, config.hparams, config.output_dir)
+        self.lock = None
         if self.is_chief:
-            self.hparams.save(config.output_dir)
+            run_folder.check_output_dir(config.output_dir)
+            self.lock = run_folder.RunLock(config.output_dir).acquire()
+        try:
+            self._setup(config)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self):
+        """Frees the run folder for another trainer (the process's end does so too)."""
+        if self.lock is not None:
+            self.lock.release()
+
+    def _setup(self, config):
+        resumed = run_folder.has_hparams(config.output_dir)
+        self.run_hparams = hparams_lib.HParams.load(config.output_dir) if resumed else None
+        self.hparams = hparams_lib.create_hparams(config.hparams_set, config.hparams, config.output_dir)
         keras.utils.set_random_seed(self.hparams.seed)  # same initial weights on every run and worker
         rates = registry.expand_problems(config.problems)
         self.problems = {name: registry.problem(name) for name in sorted(rates)}
         self.specs = {name: p.spec(config.data_dir) for name, p in self.problems.items()}
+        self.data_record = run_folder.data_record(config.data_dir, self.problems, self.specs)
+        run_folder.check_data(config.output_dir, self.data_record)
         sizes = {} if config.mixing == "uniform" else _training_sizes(self.problems, config.data_dir,
                                                                       self.hparams)
         weights = sampler_lib.mixing_weights(rates, sizes, config.mixing, config.mixing_temperature)
         self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed)
         self.progress = progress.Progress(config.train_steps, config.log_every, enabled=self.is_chief)
+        restored = self._build()
+        run_folder.check_problems(config.output_dir, list(self.problems), config.model)
         if self.is_chief:
-            self._record_run()
-        self._build()
+            self._record_run(restored)
 
-    def _record_run(self):
-        """output_dir/problems.json: what mm-decoder needs to rebuild this model (problems, model name)."""
-        record = {"problems": sorted(self.problems), "model": self.config.model,
-                  "data_dir": self.config.data_dir, "mixing": self.config.mixing,
-                  "weights": dict(zip(self.sampler.names, self.sampler.probs.tolist()))}
-        path = os.path.join(self.config.output_dir, PROBLEMS_FILE)
-        atomic.write_text(path, json.dumps(record, indent=1, sort_keys=True))
+    def _record_run(self, restored):
+        """Written only after the resume was validated. A run without a checkpoint is (re)started by this
+        command: its hparams.json is this command's. Once a checkpoint exists hparams.json stays; this
+        invocation's --hparams apply to it alone and are recorded in runs.jsonl (see docs/TRAINING.md)."""
+        out = self.config.output_dir
+        changes = run_folder.hparams_changes(self.run_hparams, self.hparams) if restored else {}
+        if not restored:
+            self.hparams.save(out)
+        elif changes:
+            told = ", ".join(f"{k}={new!r} (run: {old!r})" for k, (old, new) in changes.items())
+            self.progress.note(f"for this invocation only: {told}; {out}/hparams.json keeps the run's values")
+        run_folder.write_problems(out, {
+            "problems": sorted(self.problems), "model": self.config.model, "data_dir": self.config.data_dir,
+            "mixing": self.config.mixing, "weights": dict(zip(self.sampler.names, self.sampler.probs.tolist()))})
+        run_folder.write_data(out, self.data_record)
+        run_folder.append_run(out, {"start_step": int(self.step.numpy()), "restored": restored,
+                                    "hparams_set": self.hparams.set_name, "hparams": self.config.hparams,
+                                    "hparams_changes": changes, "train_steps": self.config.train_steps,
+                                    "data_dir": self.config.data_dir, "mixing": self.config.mixing})
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):
@@ -125,6 +167,7 @@ class Trainer:
         """Model (every problem's path built once), optimizer slots, step counter; then resume."""
         config = self.config
         samples = {name: self._sample_batch(name) for name in self.problems}
+        self.probes = samples
         with self.strategy.scope():
             self.model = registry.model(config.model)(self.hparams, list(self.specs.values()))
             for name, batch in samples.items():
@@ -136,15 +179,18 @@ class Trainer:
         self.keeper = checkpoints.CheckpointKeeper(
             config.output_dir, config.keep_checkpoint_max, self.is_chief, self.task_id,
             model=self.model, optimizer=self.optimizer, step=self.step)
-        restored = self.keeper.restore_latest()
+        restored = self.keeper.restore_latest(note=self.progress.note)
         if restored:
             self.progress.note(f"resumed from {restored} at step {int(self.step.numpy())}")
+        self.guard = guard_lib.StateGuard(self.model, self.optimizer, self.strategy, self.specs, self.hparams,
+                                          self.probes)
         self.steps = step_lib.CompiledSteps(self.model, self.optimizer, self.strategy, self.hparams,
                                             self.specs, config.jit_compile)
         self.evaluator = evaluation.Evaluator(self.problems, self.steps, config.data_dir, self.hparams,
                                               config.eval_steps, config.decode_examples)
         self.summaries = summaries.SummaryWriter(config.output_dir, enabled=self.is_chief)
         self.iterators = {}
+        return restored
 
     def _iterator(self, name, start_step):
         """The problem's distributed training iterator; its shuffle seed moves with the resume step so a
@@ -160,7 +206,13 @@ class Trainer:
 
     # --- the loop -------------------------------------------------------------------------------------
     def run(self):
-        """Trains up to train_steps; returns {problem: last eval result}."""
+        """Trains up to train_steps; returns {problem: last eval result}. Frees the run folder after."""
+        try:
+            return self._run()
+        finally:
+            self.release()
+
+    def _run(self):
         config = self.config
         step = start = int(self.step.numpy())
         if start >= config.train_steps:
@@ -174,7 +226,9 @@ class Trainer:
             compiled = time.perf_counter() - began if self.steps.trace_counts[name] > traces else None
             loss = outputs["loss"] + outputs["aux_loss"]
             if not math.isfinite(loss):
-                self._stop_on_bad_loss(step + 1, name, loss)
+                self._stop_on_bad_loss(step + 1, name, f"training loss became {loss}")
+            if not math.isfinite(outputs.get("grad_norm", 0.0)):  # the update just applied them
+                self._stop_on_bad_loss(step + 1, name, f"the gradient norm became {outputs['grad_norm']}")
             step += 1
             self.step.assign(step)
             self.summaries.train(step, name, outputs)
@@ -191,12 +245,12 @@ class Trainer:
         self.summaries.close()
         return results
 
-    def _stop_on_bad_loss(self, step, name, loss):
+    def _stop_on_bad_loss(self, step, name, what):
         latest = self.keeper.latest()
-        kept = f"the last good checkpoint {latest} is kept" if latest else "no checkpoint had been saved yet"
+        kept = (f"the last good checkpoint {latest} is kept: its state was checked before it was saved"
+                if latest else "no checkpoint had been saved yet")
         raise NonFiniteLossError(
-            f"training loss became {loss} at step {step} on problem {name}; stopped without saving "
-            f"({kept}). Lower the learning rate (e.g. --hparams='learning_rate=...'), raise the warmup "
+            f"{what} at step {step} on problem {name}; stopped without saving ({kept}). Lower the learning rate (e.g. --hparams='learning_rate=...'), raise the warmup "
             f"(learning_rate_warmup_steps), or check {name}'s data.")
 
     def evaluate(self, step):
@@ -213,6 +267,10 @@ class Trainer:
         return results
 
     def save(self, step):
+        """Saves after the guard checked the UPDATED state (see guard.py); a bad state is never saved."""
+        bad = self.guard.problem_with_state(self.sampler.problem_at(step))
+        if bad:
+            self._stop_on_bad_loss(step, self.sampler.problem_at(step - 1) if step else "-", bad)
         path = self.keeper.save(step)
         self.progress.saved(path)
         self.progress.restart_clock()

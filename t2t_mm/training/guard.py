@@ -1,0 +1,60 @@
+"""The NaN/Inf guard on the state that is about to be saved.
+
+A step's loss is computed BEFORE its update, so a finite loss says nothing about the weights the update
+produced: an exploding update (finite but huge weights, or NaN) would be saved as "the last good
+checkpoint" and NaN again on resume. Before every save the trainer therefore checks the updated state
+itself: every model and optimizer variable finite, and the updated model's loss finite on a held batch of
+the problem that a resume would train first. (Each step's gradient norm is checked by the trainer too.)
+"""
+import numpy as np
+import tensorflow as tf
+
+from t2t_mm.training import losses
+
+
+class StateGuard:
+    def __init__(self, model, optimizer, strategy, specs, hparams, probes):
+        self.model, self.optimizer, self.strategy = model, optimizer, strategy
+        self.specs, self.smoothing = specs, float(hparams.label_smoothing)
+        self.probes = probes          # {problem: a small training batch}
+        self._fns = {}
+
+    def _variables(self):
+        extra = list(getattr(self.optimizer, "first_moments", [])) + list(getattr(self.optimizer,
+                                                                                 "second_moments", []))
+        return list(self.model.variables) + extra
+
+    def bad_variable(self):
+        """Name of the first variable holding NaN/Inf, or None."""
+        for var in self._variables():
+            if not np.all(np.isfinite(np.asarray(var.numpy(), dtype=np.float64))):
+                return var.name
+        return None
+
+    def probe_loss(self, name):
+        """The updated model's mean loss on the held batch of problem `name` (training=False)."""
+        if name not in self._fns:
+            spec, model, smoothing, strategy = self.specs[name], self.model, self.smoothing, self.strategy
+
+            def replica(batch):
+                logits = model(batch, problem=name, training=False)
+                total = losses.loss_sum(spec, logits, batch["targets"], smoothing)
+                return total / tf.maximum(tf.reduce_sum(losses.loss_weights(spec, batch["targets"])), 1.0)
+
+            @tf.function
+            def probe(batch):
+                return strategy.reduce(tf.distribute.ReduceOp.MEAN, strategy.run(replica, args=(batch,)),
+                                       axis=None)
+
+            self._fns[name] = probe
+        return float(self._fns[name](self.probes[name]))
+
+    def problem_with_state(self, next_problem):
+        """None when the state is fit to save, else what is wrong with it (one phrase)."""
+        bad = self.bad_variable()
+        if bad:
+            return f"the updated variable {bad} holds NaN/Inf"
+        loss = self.probe_loss(next_problem)
+        if not np.isfinite(loss):
+            return f"the updated model's loss on a {next_problem} batch is {loss}"
+        return None
