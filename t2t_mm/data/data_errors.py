@@ -21,3 +21,7 @@ class DataDirError(UserError):
 def datagen_command(problem_name, data_dir, tmp_dir_hint="<tmp_dir>"):
     """The command line that (re)makes a problem's data, for error messages."""
     return f"mm-datagen --problem={problem_name} --data_dir={data_dir} --tmp_dir={tmp_dir_hint}"
+
+
+class EmptyStreamError(UserError):
+    """A split that yields no example once the pipeline's filters ran (training would wait forever)."""

@@ -6,7 +6,7 @@ Everything is deterministic given the seed: interleaving and mapping keep their 
 """
 import os
 
-from t2t_mm.data import bucketing, meta, shard_check, shards
+from t2t_mm.data import bucketing, meta, shard_check, shards, stream_check
 from t2t_mm.data.data_errors import CorruptDataError, MissingDataError
 
 REQUIRED_HPARAMS = ("batch_size", "max_length", "min_bucket_length", "bucket_step", "shuffle_buffer",
@@ -45,6 +45,7 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
     pipelines = input_context.num_input_pipelines if input_context else 1
     by_file = pipelines > 1 and len(files) >= pipelines
     decode = tf.autograph.experimental.do_not_convert(decode)   # plain TF ops: no AutoGraph needed
+    stream_check.check_some_pass(problem, split, files, decode, hparams, data_dir)
     ds = tf.data.Dataset.from_tensor_slices(files)
     if by_file:
         ds = ds.shard(pipelines, input_context.input_pipeline_id)

@@ -173,3 +173,42 @@ def test_second_datagen_on_one_data_dir_stops_naming_the_first_pid(tmp_path):
     datagen.generate("slow_translate_ende", str(data_dir), str(tmp_dir), **quiet)
     assert os.path.exists(data_dir / "slow_translate_ende-train-00000-of-00001")
     assert not [n for n in os.listdir(data_dir) if ".incomplete-" in n]
+
+
+# --- shared: one small generated data dir ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ende_data(tmp_path_factory):
+    """mini_translate_ende at a tiny scale: its data dir (shards, vocabulary, command table)."""
+    from t2t_mm.data import datagen
+    data_dir = str(tmp_path_factory.mktemp("ende_data"))
+    datagen.generate("mini_translate_ende", data_dir, str(tmp_path_factory.mktemp("raw")), size_scale=0.01,
+                     log=lambda _: None)
+    return data_dir
+
+
+def _hparams(**overrides):
+    from t2t_mm import registry
+    hp = registry.hparams("multimodel_tiny")
+    hp.batch_size, hp.max_length, hp.shuffle_buffer = 256, 128, 64
+    for key, value in overrides.items():
+        setattr(hp, key, value)
+    return hp
+
+
+def _copy_data(data_dir, tmp_path):
+    import shutil
+    copy = str(tmp_path / "data")
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+# --- 9. an empty stream after filtering is an error, not a hang ------------------------------------------
+def test_length_filter_that_drops_everything_is_an_error_naming_it(ende_data):
+    from t2t_mm import registry
+    from t2t_mm.errors import UserError
+    problem = registry.problem("mini_translate_ende")
+    with pytest.raises(UserError, match=r"mini_translate_ende .*max_length=3") as err:
+        problem.dataset("train", ende_data, _hparams(max_length=3))
+    assert "\n" not in str(err.value) and "--hparams='max_length=" in str(err.value)
+    batch = next(iter(problem.dataset("train", ende_data, _hparams())))   # the default still trains
+    assert int(batch["targets"].shape[0]) > 0
