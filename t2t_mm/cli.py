@@ -6,6 +6,7 @@ import sys
 from absl import app, flags
 
 from t2t_mm import plugins, registry
+from t2t_mm.data import shard_check
 from t2t_mm.errors import UserError
 
 flags.DEFINE_string("usr_dir", None, "Directory of Python modules with user problems/hparams to register.")
@@ -62,7 +63,8 @@ def start(main):
             if FLAGS.registry_help:
                 print(registry.help_text())
                 return 0
-            return main(argv)
+            with shard_check.naming_corrupt_shards():   # a DataLossError names its shard
+                return main(argv)
         except UserError as exc:
             fail(exc)
 

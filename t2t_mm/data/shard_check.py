@@ -4,19 +4,26 @@ Small data (all shards of a split below FULL_CHECK_BYTES together) is read throu
 checks every record's CRC. Larger data gets a framing walk: record headers are followed from the start
 and must end exactly at the end of the file, which catches truncated and overwritten files without
 reading their payloads. Results are remembered per (path, size, mtime) for the process.
+
+Damage the framing walk cannot see (a flipped payload byte in a large shard) surfaces while reading as
+TensorFlow's DataLossError, which names no file: ``naming_corrupt_shards()`` (around each program's
+main) then reads every shard this process opened through and raises the error naming the damaged one.
 """
+import contextlib
 import os
 import struct
+import sys
 
 from t2t_mm.data.data_errors import CorruptDataError
 
 FULL_CHECK_BYTES = 256 << 20
 _checked = set()
+_opened = {}   # path -> problem, every shard verify() passed to a pipeline in this process
 
 
 def _corrupt(path, problem, why):
     return CorruptDataError(
-        f"corrupt TFRecord shard {path}: {why}.\nDelete it and re-run "
+        f"corrupt TFRecord shard {path}: {why}. Delete it and re-run "
         f"{problem.datagen_command(os.path.dirname(path))}"
         " (the re-run rewrites only missing shards).")
 
@@ -28,6 +35,7 @@ def _key(path):
 
 def verify(paths, problem, parse_spec=None):
     """Raises CorruptDataError naming the first damaged shard; also parses one record per set."""
+    _opened.update((p, problem) for p in paths)
     todo = [p for p in paths if _key(p) not in _checked]
     full = sum(os.path.getsize(p) for p in todo) <= FULL_CHECK_BYTES
     for path in todo:
@@ -71,3 +79,28 @@ def _parse_first(paths, problem, parse_spec):
                 raise _corrupt(path, problem, "its examples do not have the features of "
                                f"{problem.name} ({exc.message.strip().splitlines()[0]})") from None
             return
+
+
+def find_damaged(paths_and_problems=None):
+    """Reads the given (default: every opened) shards through; raises CorruptDataError for the first
+    damaged one, returns quietly when all read cleanly."""
+    for path, problem in sorted((paths_and_problems or _opened).items()):
+        if os.path.exists(path):
+            _read_all(path, problem)
+
+
+@contextlib.contextmanager
+def naming_corrupt_shards():
+    """Turns a DataLossError raised while reading shards into the CorruptDataError that names the shard
+    and the mm-datagen command that rewrites it (the original propagates if no shard is damaged)."""
+    try:
+        yield
+    except Exception as exc:
+        tf = sys.modules.get("tensorflow")
+        if tf is None or not isinstance(exc, tf.errors.DataLossError) or not _opened:
+            raise
+        size = sum(os.path.getsize(p) for p in _opened if os.path.exists(p))
+        print(f"a TFRecord shard is damaged; reading the {len(_opened)} shards in use ({size / 2**20:,.0f} MiB) "
+              "to name it...", file=sys.stderr, flush=True)
+        find_damaged()
+        raise

@@ -212,3 +212,46 @@ def test_length_filter_that_drops_everything_is_an_error_naming_it(ende_data):
     assert "\n" not in str(err.value) and "--hparams='max_length=" in str(err.value)
     batch = next(iter(problem.dataset("train", ende_data, _hparams())))   # the default still trains
     assert int(batch["targets"].shape[0]) > 0
+
+
+# --- 8. a damaged shard of any size is named, with the command that rewrites it -------------------------
+def _flip_payload_byte(path):
+    """Flips a byte inside the first record's payload: the framing stays intact, the CRC fails."""
+    with open(path, "r+b") as f:
+        f.seek(12 + 5)
+        byte = f.read(1)
+        f.seek(12 + 5)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_damaged_shard_is_named_with_the_command_that_rewrites_it(ende_data, tmp_path, monkeypatch, size):
+    from t2t_mm import registry
+    from t2t_mm.data import shard_check
+    from t2t_mm.data.data_errors import CorruptDataError
+    monkeypatch.setattr(shard_check, "_opened", {})   # only this test's shards
+    if size == "large":   # above the full-read budget only the record framing is walked up front
+        monkeypatch.setattr(shard_check, "FULL_CHECK_BYTES", 0)
+    data_dir = _copy_data(ende_data, tmp_path)
+    shard = os.path.join(data_dir, "mini_translate_ende-train-00001-of-00004")
+    _flip_payload_byte(shard)
+    problem = registry.problem("mini_translate_ende")
+    with pytest.raises(CorruptDataError) as err:
+        with shard_check.naming_corrupt_shards():   # what cli.start wraps every program's main in
+            for _ in problem.dataset("train", data_dir, _hparams(), shuffle=False, repeat=False):
+                pass
+    message = str(err.value)
+    assert "\n" not in message
+    assert shard in message and f"mm-datagen --problem=mini_translate_ende --data_dir={data_dir}" in message
+
+
+def test_truncated_large_shard_is_named_before_reading(ende_data, tmp_path, monkeypatch):
+    from t2t_mm import registry
+    from t2t_mm.data import shard_check
+    from t2t_mm.data.data_errors import CorruptDataError
+    monkeypatch.setattr(shard_check, "FULL_CHECK_BYTES", 0)
+    data_dir = _copy_data(ende_data, tmp_path)
+    shard = os.path.join(data_dir, "mini_translate_ende-train-00002-of-00004")
+    os.truncate(shard, os.path.getsize(shard) - 7)
+    with pytest.raises(CorruptDataError, match="mini_translate_ende-train-00002-of-00004"):
+        registry.problem("mini_translate_ende").dataset("train", data_dir, _hparams())
