@@ -41,13 +41,16 @@ def multimodel_base():
                                             # then ConvRes to hidden_size ([X] entry flow)
         class_exit_filters=[1024, 1536, 2048],  # [X] exit flow widths: ConvRes 1024, SepConv 1536, 2048
         audio_blocks=8,               # [P] Sec. 2.5: 8 ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i)
+        spectral_time_strides=2,      # ours: only the first 2 spectral blocks halve time, so one encoder
+                                      # position covers 4 frames = 40 ms (all 8 striding: 2.56 s)
         audio_spectrogram="log_mel",  # ours: audio_spectral input features (log_mel or log_magnitude)
         audio_sample_rate=16000,      # ours: rate the mel scale assumes (the data side stores 16 kHz)
         audio_frame_length=400,       # ours: 25 ms STFT windows at 16 kHz (common ASR front end)
         audio_frame_step=160,         # ours: 10 ms hop
         audio_mel_bins=80,            # ours: 80 mel bins (common ASR front end)
         # --- training (t2t_mm.training) ---
-        learning_rate=0.2,            # scaled by hidden_size**-0.5 * rsqrt schedule after warmup
+        learning_rate=0.1,            # T2T's multimodel_base value; t2t_mm.training.schedule scales it
+                                      # as T2T's noam schedule did (peak 7e-4 at hidden 512, warmup 4000)
         learning_rate_warmup_steps=4000,
         adam_beta1=0.85,
         adam_beta2=0.997,
@@ -89,8 +92,6 @@ def multimodel_tiny():
     hp.audio_frame_length = 256
     hp.audio_frame_step = 128
     hp.audio_mel_bins = 40
-    hp.learning_rate = 0.2          # measured: 2,000 joint mini-suite steps gave token accuracy +0.05-0.1
-                                    # on every translation problem over 1.0; image classes alone only start
-                                    # learning (within 400 steps) at 0.1-0.2
+    hp.learning_rate = 0.02
     hp.learning_rate_warmup_steps = 200
     return hp

@@ -2,9 +2,12 @@
 
 AttentionBlock(targets, source):
     q = SelfAttention(ConvBlock(ConvBlock(targets + timing)))       causal when targets are decoded
-    k, v = PointwiseConv_k(source), PointwiseConv_v(source)           the source's two pointwise convs
+    k, v = PointwiseConv_k(source + timing), PointwiseConv_v(source)  the source's two pointwise convs
     out = MultiHeadAttention(q, k, v)                                 masked where the source is padding
-Softmax runs in float32 so mixed precision cannot overflow the -1e9 mask bias.
+The keys carry the source's positions (as Tensor2Tensor's MultiModel added a timing signal to the
+encoder output): without them the queries, which know target positions, could find source tokens only
+by content, and a word repeated in the source would be ambiguous. Softmax runs in float32 so mixed
+precision cannot overflow the -1e9 mask bias.
 """
 import keras
 import tensorflow as tf
@@ -82,6 +85,7 @@ class AttentionBlock(CompositeLayer):
         self.kernel_sizes, self.dilations, self.dropout_rate = list(kernel_sizes), list(dilations), dropout
         padding = "causal" if causal else "same"
         self.timing = AddTimingSignal(name="timing")
+        self.source_timing = AddTimingSignal(name="source_timing")
         self.conv_blocks = [ConvBlock(hidden_size, kernel_sizes, dilations, padding, dropout,
                                       name=f"target_conv{i}") for i in range(2)]
         self.self_attention = MultiHeadAttention(hidden_size, num_heads, dropout, name="self_attention")
@@ -95,7 +99,8 @@ class AttentionBlock(CompositeLayer):
             x = block(x, None if self.causal else target_mask, training=training)
         queries = self.self_attention(x, x, x, None if self.causal else target_mask, causal=self.causal,
                                       training=training)
-        return self.attention(queries, self.source_keys(source), self.source_values(source), source_mask,
+        keys = self.source_keys(self.source_timing(source))
+        return self.attention(queries, keys, self.source_values(source), source_mask,
                               training=training)
 
     def get_config(self):

@@ -48,9 +48,13 @@ class ConvStep(CompositeLayer):
             raise UserError("ConvStep: dilation and stride > 1 together are not supported; use one")
         self.padding, self.preactivate = padding, preactivate
         conv_cls = keras.layers.SeparableConv1D if rank == 1 else keras.layers.SeparableConv2D
+        # Unequal strides (time-only striding) run unstrided and subsample: TensorFlow's depthwise
+        # kernels support only equal strides on some CPUs and dtypes.
+        self.subsample = len(set(self.strides)) > 1
+        conv_strides = (1,) * rank if self.subsample else self.strides
         self.conv = conv_cls(
             self.filters, self.kernel_size if rank == 2 else self.kernel_size[0],
-            strides=self.strides if rank == 2 else self.strides[0],
+            strides=conv_strides if rank == 2 else conv_strides[0],
             dilation_rate=self.dilation if rank == 2 else self.dilation[0],
             padding="valid" if padding == "causal" else "same", name="sepconv")
         self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="ln")
@@ -62,7 +66,10 @@ class ConvStep(CompositeLayer):
         if self.padding == "causal":
             left = (self.kernel_size[0] - 1) * self.dilation[0]
             x = ops.pad(x, [[0, 0], [left, 0], [0, 0]])
-        return self.norm(self.conv(x))
+        x = self.conv(x)
+        if self.subsample:
+            x = x[(slice(None),) + tuple(slice(None, None, s) for s in self.strides)]
+        return self.norm(x)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),

@@ -1,16 +1,30 @@
-"""ConvRes, the residual downsampling block of the image and audio modality nets (Kaiser et al. 2017,
+"""ConvRes, the residual downsampling block of the image, audio and class nets (Kaiser et al. 2017,
 Sec. 2.5, after Xception's entry flow):
 
-    c1 = ConvStep_f(x);  c2 = c1 + ConvStep_f(c1);  p1 = MaxPool_{3, s}(c2)
-    ConvRes(x, f) = p1 + ConvStep_{f, s, k=1}(x)          (a strided pointwise shortcut)
+    c1 = ConvStep_f(x);  c2 = ConvStep_f(c1);  p1 = MaxPool_{3, s}(c2)
+    ConvRes(x, f) = p1 + ConvStep_{f, k=1, s}(x)          (a strided pointwise shortcut)
 
-rank=1 pools sequences [B, T, C]; rank=2 feature maps [B, H, W, C]. strides=(2, 1) halves only the
-first spatial axis: the spectral audio net uses it so that it never strides along frequency.
+as the paper writes it (no inner residual between c1 and c2). rank=1 pools sequences [B, T, C];
+rank=2 feature maps [B, H, W, C]. strides=(2, 1) halves only the first spatial axis (the spectral
+audio net never strides along frequency); strides=1 keeps the size. The strided pointwise shortcut is
+computed as a subsample followed by an unstrided 1x1 step: the same function, and no depthwise kernel
+with unequal strides, which some CPUs lack under float16.
+
+An optional mask ([B, T] or [B, H, W], 1 = real) keeps padding out: padded positions are zeroed
+before each step and never win the max-pool; the block returns the output and its downsampled mask
+(an output position is real when the first input position of its window is).
 """
 import keras
+from keras import ops
 
-from t2t_mm.layers.conv import ConvStep
 from t2t_mm.layers.composite import CompositeLayer
+from t2t_mm.layers.conv import ConvStep, apply_mask
+
+
+def subsample(x, strides):
+    """x[:, ::s0, ::s1, ...] over the spatial axes (a mask [B, T] or [B, H, W] too)."""
+    index = (slice(None),) + tuple(slice(None, None, s) for s in strides)
+    return x[index]
 
 
 @keras.saving.register_keras_serializable("t2t_mm")
@@ -24,13 +38,19 @@ class ConvRes(CompositeLayer):
         pool_cls = keras.layers.MaxPooling1D if rank == 1 else keras.layers.MaxPooling2D
         self.pool = pool_cls(3 if rank == 1 else (3, 3), self.strides if rank == 2 else self.strides[0],
                              padding="same", name="pool")
-        self.shortcut = ConvStep(filters, 1, strides=self.strides, rank=rank, preactivate=preactivate,
-                                 name="shortcut")
+        self.shortcut = ConvStep(filters, 1, rank=rank, preactivate=preactivate, name="shortcut")
 
-    def call(self, x):
-        c1 = self.step1(x)
-        c2 = c1 + self.step2(c1)
-        return self.pool(c2) + self.shortcut(x)
+    def call(self, x, mask=None):
+        """-> output, or (output, downsampled mask) when a mask is given."""
+        c2 = self.step2(self.step1(x, mask), mask)
+        if mask is not None:   # padding must never win the max
+            c2 = c2 + ops.cast((ops.expand_dims(mask, -1) - 1.0) * 1e4, c2.dtype)
+        out = self.pool(c2) + self.shortcut(subsample(x, self.strides), None if mask is None
+                                            else subsample(mask, self.strides))
+        if mask is None:
+            return out
+        out_mask = subsample(mask, self.strides)
+        return apply_mask(out, out_mask), out_mask
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

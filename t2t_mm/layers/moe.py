@@ -9,14 +9,12 @@ Balancing loss (times loss_coef):  CV(Importance)^2 + CV(Load)^2,  CV = std / me
     Load_i       = sum_x P(x, i),  P(x, i) = Phi(((x W_g)_i - kth_excluding(H(x), k, i)) / Softplus(..)_i)
     (kth_excluding is the k-th largest noisy logit among the other experts; without noise Load counts
     the tokens routed to each expert).
-Dispatch: each (token, choice) pair gets a slot in its expert's buffer of static capacity
-    C = min(tokens, ceil(capacity_factor * k * tokens / experts)),
-first choices before second choices; pairs past capacity are dropped (counted). Tokens are gathered
-into [experts, C, d], every expert runs as one batched einsum, and the results are combined weighted
-by the gates: compute grows with k * capacity_factor, not with the number of experts, and all shapes
-are static so the layer compiles under XLA. Padding tokens (mask 0) are neither routed nor counted.
-Capacity couples tokens (a later token can take the slot an earlier token's 2nd choice wanted), so
-evaluation and decoding use a larger eval_capacity_factor, under which drops are rare.
+Dispatch (t2t_mm.layers.moe_routing): every sequence is its own routing group and its pairs queue
+at their expert by time position, then choice; a pair past its group's capacity limit is dropped
+(counted). Tokens are gathered into [experts, B * C, d], every expert runs as one batched matmul, and
+the results are combined weighted by the gates: compute grows with k * capacity_factor, not with the
+number of experts. The limits make routing causal for the decoder (causal=True), independent of the
+other examples in the batch and of padding, in training as in decoding.
 """
 import math
 
@@ -25,6 +23,7 @@ import tensorflow as tf
 from keras import ops
 
 from t2t_mm.errors import UserError
+from t2t_mm.layers.moe_routing import assign_slots, expert_capacity  # noqa: F401 (re-exported)
 
 
 def cv_squared(values):
@@ -40,34 +39,11 @@ def normal_cdf(x):
     return 0.5 * (1.0 + ops.erf(x / math.sqrt(2.0)))
 
 
-def expert_capacity(num_tokens, num_experts, k, capacity_factor):
-    """Slots per expert; a Python int for a static token count (XLA), else a scalar tensor."""
-    if isinstance(num_tokens, int):
-        return max(1, min(num_tokens, math.ceil(capacity_factor * k * num_tokens / num_experts)))
-    n = tf.cast(num_tokens, tf.float32)
-    cap = tf.cast(tf.math.ceil(capacity_factor * k * n / num_experts), tf.int32)
-    return tf.maximum(1, tf.minimum(tf.cast(num_tokens, tf.int32), cap))
-
-
 def _read(variable, dtype):
     """The variable's value in dtype; no cast op when it already matches (a cast of the [E, d, h]
     expert weights copied them, about 1 GB per step at 240 experts)."""
     value = variable.value
     return value if value.dtype == dtype else tf.cast(value, dtype)
-
-
-def positions_in_expert(flat_experts, valid, num_experts):
-    """Each (token, choice) pair's arrival rank at its expert, in flat order (earlier pairs first),
-    and the number of valid pairs per expert. A stable sort groups the pairs by expert: O(n log n)
-    and small, where a cumsum over a [pairs, experts] one-hot cost 40x more at 240 experts."""
-    key = tf.where(valid, flat_experts, num_experts)                   # invalid pairs sort last
-    order = tf.argsort(key, stable=True)
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(key), key, num_experts + 1)
-    starts = tf.cumsum(counts, exclusive=True)
-    sorted_key = tf.gather(key, order)
-    rank = tf.range(tf.shape(key)[0], dtype=tf.int32) - tf.gather(starts, sorted_key)
-    position = tf.scatter_nd(order[:, None], rank, tf.shape(key))
-    return position, tf.cast(counts[:num_experts], tf.float32)
 
 
 @tf.custom_gradient
@@ -156,43 +132,46 @@ class SparseMoE(keras.layers.Layer):
         return gates, experts, importance, load
 
     # ---- dispatch / combine -------------------------------------------------------------------
-    def dispatch(self, x, gates, experts, valid, capacity_factor=None):
-        """Sparse routing of x [N, d] -> (combined [N, d], dropped pairs, routed-count per expert)."""
+    def dispatch(self, x, gates, experts, valid, capacity_factor, causal=False):
+        """x [B, T, d], gates/experts [B, T, k], valid [B, T] -> (combined [B*T, d], dropped pairs,
+        routed pairs per expert [E])."""
         e, k, d = self.num_experts, self.k, x.shape[-1]
-        n = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
-        capacity = expert_capacity(n, e, k, capacity_factor or self.capacity_factor)
-        flat_experts = tf.reshape(tf.transpose(experts), [-1])          # [k*N], choice-major
-        flat_valid = tf.tile(valid, [k])
-        position, routed = positions_in_expert(flat_experts, flat_valid > 0, e)
-        keep = tf.logical_and(position < capacity, flat_valid > 0)
-        overflow = e * capacity
-        slot = tf.where(keep, flat_experts * capacity + position, overflow)
-        pair = tf.range(tf.shape(slot)[0], dtype=tf.int32)
+        slot, keep, capacity, routed = assign_slots(experts, valid, e, capacity_factor, causal)
+        flat = tf.reshape(x, [-1, d])
+        n = tf.shape(flat)[0]
+        pairs = n * k
+        overflow = e * tf.shape(x)[0] * capacity
+        pair = tf.range(pairs, dtype=tf.int32)
         slot_pair = tf.scatter_nd(slot[:, None], pair + 1, [overflow + 1])[:overflow] - 1
-        pairs = tf.shape(slot)[0]
-        slot_pair = tf.where(slot_pair < 0, pairs, slot_pair)          # empty slot -> pairs (zero row)
-        slot_token = tf.where(slot_pair < pairs, slot_pair % n, n)      # pair j*N + t belongs to token t
-        token_slots = tf.transpose(tf.reshape(slot, [k, -1]))           # [N, k]: the slots of each token
-        expert_in = tf.reshape(gather_rows(x, slot_token, token_slots), [e, capacity, d])
+        slot_pair = tf.where(slot_pair < 0, pairs, slot_pair)           # empty slot -> zero row
+        slot_token = tf.where(slot_pair < pairs, slot_pair // k, n)     # pair t*k + j belongs to token t
+        token_slots = tf.reshape(slot, [-1, k])                          # [N, k]: the slots of each token
+        expert_in = tf.reshape(gather_rows(flat, slot_token, token_slots), [e, -1, d])
         w_in, b_in, w_out, b_out = (_read(w, x.dtype) for w in (self.w_in, self.b_in, self.w_out, self.b_out))
         # batched matmuls (not einsum: its graph-mode gradient transposed the [E, d, h] weights, ~2x slower)
         hidden = tf.nn.relu(tf.matmul(expert_in, w_in) + b_in[:, None, :])
         expert_out = tf.matmul(hidden, w_out) + b_out[:, None, :]
-        weight = tf.reshape(tf.transpose(gates), [-1]) * tf.cast(keep, tf.float32)
+        weight = tf.reshape(gates, [-1]) * tf.cast(keep, tf.float32)
         per_choice = gather_rows(tf.reshape(expert_out, [-1, d]), slot, slot_pair[:, None])
         per_choice = per_choice * tf.cast(weight, x.dtype)[:, None]
-        combined = tf.reduce_sum(tf.reshape(per_choice, [k, -1, d]), axis=0)
-        dropped = tf.reduce_sum(flat_valid * (1.0 - tf.cast(keep, tf.float32)))
+        combined = tf.reduce_sum(tf.reshape(per_choice, [-1, k, d]), axis=1)
+        pair_valid = tf.reshape(tf.tile(valid[:, :, None], [1, 1, k]), [-1])
+        dropped = tf.reduce_sum(pair_valid * (1.0 - tf.cast(keep, tf.float32)))
         return combined, dropped, routed
 
-    def call(self, x, padding_mask=None, training=False):
+    def call(self, x, padding_mask=None, training=False, causal=False):
+        """x [B, T, d] (or [N, d]: one group); causal=True for decoder positions (see moe_routing)."""
         d = x.shape[-1]
-        flat = ops.reshape(x, (-1, d))
-        valid = (ops.ones((ops.shape(flat)[0],), "float32") if padding_mask is None
-                 else ops.cast(ops.reshape(padding_mask, (-1,)), "float32"))
-        gates, experts, importance, load = self.gate(flat, valid, training)
+        seq = x if len(x.shape) == 3 else ops.reshape(x, (1, -1, d))
+        shape = ops.shape(seq)
+        valid = (ops.ones(shape[:2], "float32") if padding_mask is None
+                 else ops.cast(ops.reshape(padding_mask, shape[:2]), "float32"))
+        flat_valid = ops.reshape(valid, (-1,))
+        gates, experts, importance, load = self.gate(ops.reshape(seq, (-1, d)), flat_valid, training)
         factor = self.capacity_factor if training else self.eval_capacity_factor
-        combined, dropped, routed = self.dispatch(flat, gates, experts, valid, factor)
+        combined, dropped, routed = self.dispatch(
+            seq, ops.reshape(gates, (shape[0], shape[1], self.k)),
+            ops.reshape(experts, (shape[0], shape[1], self.k)), valid, factor, causal)
         self.add_loss(self.loss_coef * (cv_squared(importance) + cv_squared(load)))
         pairs = ops.maximum(ops.sum(valid) * self.k, 1.0)
         self.expert_load.assign(routed / pairs)

@@ -2,11 +2,16 @@
 hparams audio_blocks ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i) (paper: 8), then a pointwise
 projection to hidden_size.
 
-- "audio_waveform": 1-D over the samples; every block halves the time axis.
+- "audio_waveform": 1-D over the samples; every block halves the time axis (8 blocks at 16 kHz:
+  one position per 256 samples = 16 ms).
 - "audio_spectral": computes a spectrogram inside the layer with tf.signal (log-mel or log-magnitude,
-  hparams audio_spectrogram) and runs 2-D blocks that stride along time only, never along frequency;
-  the frequency axis is then folded into the channels.
-An example's length is its last non-zero sample; positions past it get padding_mask 0.
+  hparams audio_spectrogram) and runs 2-D blocks that never stride along frequency and halve time in
+  only the first hparams spectral_time_strides blocks: an encoder position covers
+  frame_step * 2**spectral_time_strides samples (10 ms frames, 2 strides: 40 ms), tens of
+  milliseconds of speech rather than seconds (halving time in all 8 blocks gave 2.56 s per position).
+  The frequency axis is then folded into the channels.
+An example's length is its last non-zero sample; positions past it get padding_mask 0, and the mask
+is applied between all blocks, so padding an utterance never changes its real positions.
 
 Scale: the output leaves through a LayerNorm, as the image net's last ConvRes does, so the shared
 encoder (and its MoE gate) sees audio at the scale of the other modalities. Without it the projection
@@ -59,13 +64,14 @@ class _AudioStack(Modality):
     is_input = True
     rank = 1
     strides = 2
+    no_stride = 1
 
     def __init__(self, hparams, size=0, **kwargs):
         super().__init__(hparams, size, **kwargs)
         self.num_blocks = int(self.hparams["audio_blocks"])
         if self.num_blocks < 1:
             raise UserError(f"hparams audio_blocks must be >= 1, got {self.num_blocks}")
-        self.blocks = [ConvRes(2 ** i, 3, strides=self.strides, rank=self.rank, preactivate=i > 1,
+        self.blocks = [ConvRes(2 ** i, 3, strides=self.block_strides(i), rank=self.rank, preactivate=i > 1,
                                name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
         self.project = keras.layers.Dense(self.hidden_size, name="project")
         self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
@@ -75,10 +81,17 @@ class _AudioStack(Modality):
         x = self.output_norm(self.project(x))
         return x * ops.cast(mask[..., None], x.dtype)
 
-    def _stack(self, x):
+    def block_strides(self, i):
+        return self.strides
+
+    def time_reduction(self):
+        """How many input steps (samples or frames) one output position covers."""
+        return 2 ** sum(1 for i in range(1, self.num_blocks + 1) if self.block_strides(i) != self.no_stride)
+
+    def _stack(self, x, mask):
         for block in self.blocks:
-            x = block(x)
-        return x
+            x, mask = block(x, mask)
+        return x, mask
 
 
 @registry.register_modality("audio_waveform")
@@ -86,13 +99,12 @@ class _AudioStack(Modality):
 class AudioWaveformModality(_AudioStack):
     def bottom(self, inputs, training=False):
         _check_waveform("audio_waveform", inputs)
-        x = self._stack(ops.cast(inputs, self.compute_dtype)[..., None])   # [B, S / 2^n, 2^n]
-        mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(x)[1],
-                                2 ** self.num_blocks)
-        return self._output(x, mask), mask
+        sample_mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(inputs)[1], 1)
+        x, mask = self._stack(ops.cast(inputs, self.compute_dtype)[..., None], sample_mask)
+        return self._output(x, mask), mask                                  # [B, S / 2^n, 2^n]
 
     def dummy_inputs(self, batch):
-        samples = 4 * 2 ** self.num_blocks
+        samples = 4 * self.time_reduction()
         return np.random.RandomState(0).randn(batch, samples).astype(np.float32)
 
 
@@ -101,6 +113,7 @@ class AudioWaveformModality(_AudioStack):
 class AudioSpectralModality(_AudioStack):
     rank = 2
     strides = (2, 1)  # time only: the spectral net never strides along frequency
+    no_stride = (1, 1)
 
     def __init__(self, hparams, size=0, **kwargs):
         super().__init__(hparams, size, **kwargs)
@@ -116,6 +129,13 @@ class AudioSpectralModality(_AudioStack):
             self.mel = tf.signal.linear_to_mel_weight_matrix(
                 int(self.hparams["audio_mel_bins"]), self.bins, rate, 20.0, rate / 2.0)
             self.bins = int(self.hparams["audio_mel_bins"])
+        self.time_strides = int(self.hparams["spectral_time_strides"])
+        if not 0 <= self.time_strides <= self.num_blocks:
+            raise UserError(f"hparams spectral_time_strides must lie in [0, audio_blocks={self.num_blocks}], "
+                            f"got {self.time_strides}")
+
+    def block_strides(self, i):
+        return self.strides if i <= int(self.hparams["spectral_time_strides"]) else self.no_stride
 
     def spectrogram(self, waveform):
         """float32 [B, frames, bins]: log(|STFT| (mel-weighted) + 1e-6)."""
@@ -132,12 +152,13 @@ class AudioSpectralModality(_AudioStack):
         frame_mask = downsampled_mask(waveform_lengths(tf.cast(inputs, tf.float32)), tf.shape(spec)[1],
                                       self.frame_step)
         spec = normalize_per_utterance(spec, frame_mask)
-        x = self._stack(ops.cast(spec, self.compute_dtype)[..., None])
+        map_mask = tf.tile(frame_mask[:, :, None], [1, 1, self.bins])
+        x, map_mask = self._stack(ops.cast(spec, self.compute_dtype)[..., None], map_mask)
         shape = ops.shape(x)                                               # [B, T', bins, 2^n]
         x = ops.reshape(x, (shape[0], shape[1], self.bins * 2 ** self.num_blocks))
-        mask = frame_mask[:, :: 2 ** self.num_blocks]
+        mask = map_mask[:, :, 0]
         return self._output(x, mask), mask
 
     def dummy_inputs(self, batch):
-        samples = self.frame_step * 2 ** self.num_blocks
+        samples = self.frame_step * self.time_reduction() * 2
         return np.random.RandomState(0).randn(batch, samples).astype(np.float32)

@@ -1,12 +1,13 @@
 """Image in: Xception's entry flow as the paper writes it (Kaiser et al. 2017, Sec. 2.5):
 
-    h1 = ConvStep_{f=32}(x);  h2 = ConvStep_{f=64}(h1)
+    h1 = ConvStep_{f=32, s=2}(x);  h2 = ConvStep_{f=64}(h1)
     r1 = ConvRes(h2, 128);    r2 = ConvRes(r1, 256);    out = ConvRes(r2, hidden_size)
 
-(filters from hparams image_filters). Each ConvRes halves height and width (stride-2 max-pool plus a
-strided pointwise shortcut), so a 32x32 image becomes 4x4 = 16 positions. The first step does not ReLU
-the standardized pixels (that would discard their negative half). The map is flattened to [B, h*w, d];
-every position is real (mask of ones).
+(filters from hparams image_filters). The first step strides by 2, as in the paper and Xception, and
+each ConvRes halves height and width (stride-2 max-pool plus a strided pointwise shortcut): a 224x224
+image becomes 14x14 = 196 encoder positions, a 32x32 one 2x2 (with the tiny sets' two ConvRes: 4x4).
+The first step does not ReLU the standardized pixels (that would discard their negative half). The
+map is flattened to [B, h*w, d] for the shared body; every position is real (mask of ones).
 """
 import numpy as np
 import keras
@@ -30,7 +31,7 @@ class ImageModality(Modality):
         if len(filters) < 2:
             raise UserError(f"hparams image_filters needs >= 2 values (two ConvSteps, then ConvRes blocks), "
                             f"got {filters}")
-        self.steps = [ConvStep(filters[0], 3, rank=2, preactivate=False, name="entry_step0"),
+        self.steps = [ConvStep(filters[0], 3, strides=2, rank=2, preactivate=False, name="entry_step0"),
                       ConvStep(filters[1], 3, rank=2, name="entry_step1")]
         self.blocks = [ConvRes(f, 3, strides=2, rank=2, name=f"entry_res{i}")
                        for i, f in enumerate(filters[2:] + [self.hidden_size])]

@@ -102,5 +102,5 @@ class Decoder(_Stack):
             else:
                 x = x + summary
             if self.moe is not None and i == self.moe_after:
-                x = x + self.moe(x, target_mask, training=training)
+                x = x + self.moe(x, target_mask, training=training, causal=True)
         return x

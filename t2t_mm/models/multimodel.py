@@ -6,8 +6,10 @@
 Modality nets are shared per domain: one "symbol" net (the ONE shared vocabulary) serves every text
 problem, one "image" net every image problem, one "class_label" net per number of classes. The first
 decoder position is the learned embedding of the problem's target space (the command token, a table
-of hparams max_target_spaces rows), so position t predicts targets[:, t] from it and targets[:, :t].
-Class-label problems decode one position, the command token, and the class net maps it to [B, C].
+of hparams max_target_spaces rows, scaled like the token embeddings), so position t predicts
+targets[:, t] from it and targets[:, :t]. Class-label problems run no decoder: the class net (Xception's
+exit flow with global average pooling) reads the encoder's feature map, reshaped back to its 2-D grid
+for image inputs (as Tensor2Tensor did), and maps it to [B, C].
 
     model = registry.model("multimodel")(hparams, specs)
     logits = model(features, problem="translate_ende_wmt8k", training=True)
@@ -15,6 +17,7 @@ Class-label problems decode one position, the command token, and the class net m
     model.moe_stats()    # per MoE layer: expert_load [E], dropped_fraction
 """
 import dataclasses
+import math
 
 import keras
 import tensorflow as tf
@@ -118,21 +121,32 @@ class MultiModel(keras.Model):
         spec = self._spec(problem)
         out_net = self.modality_nets[self.problem_nets[spec.name][1]]
         enc, enc_mask = encoded["encoded"], encoded["padding_mask"]
-        command = ops.cast(self.command_embedding(encoded["target_space_id"]), enc.dtype)[:, None, :]
-        if spec.text_targets:
-            if targets is None:
-                raise UserError(f"problem '{spec.name}' has text targets: decode() needs targets [B, L]")
-            targets = ops.convert_to_tensor(targets)
-            embedded = ops.cast(out_net(targets, role="targets_bottom"), enc.dtype)
-            shifted = ops.concatenate([command, embedded[:, :-1]], axis=1)
-            real = ops.cast(ops.not_equal(targets[:, :-1], 0), "float32")
-            target_mask = ops.concatenate([ops.ones_like(real[:, :1]), real], axis=1)
-        else:
-            shifted = command
-            target_mask = ops.ones((ops.shape(enc)[0], 1), "float32")
+        if not spec.text_targets:
+            return out_net(self._feature_map(spec, enc, enc_mask), role="top", training=training)
+        scale = float(self.hparams.hidden_size) ** 0.5   # as the token embeddings (SymbolModality)
+        command = ops.cast(self.command_embedding(encoded["target_space_id"]) * scale, enc.dtype)[:, None, :]
+        if targets is None:
+            raise UserError(f"problem '{spec.name}' has text targets: decode() needs targets [B, L]")
+        targets = ops.convert_to_tensor(targets)
+        embedded = ops.cast(out_net(targets, role="targets_bottom"), enc.dtype)
+        shifted = ops.concatenate([command, embedded[:, :-1]], axis=1)
+        real = ops.cast(ops.not_equal(targets[:, :-1], 0), "float32")
+        target_mask = ops.concatenate([ops.ones_like(real[:, :1]), real], axis=1)
         mixed = self.mixer(shifted, enc, enc_mask, training=training)
         decoded = self.decoder(mixed, enc, enc_mask, target_mask, training=training)
         return out_net(decoded, role="top", training=training)
+
+    def _feature_map(self, spec, encoded, mask):
+        """(map [B, H, W, d], mask [B, H, W]) for the class net: the image's grid when the input is an
+        image with a square grid, else the sequence as an H x 1 map."""
+        length = encoded.shape[1]
+        side = math.isqrt(length) if length else 0
+        if spec.input_modality == "image" and side * side == length:
+            grid = (side, side)
+        else:
+            grid = (-1, 1)
+        b, d = ops.shape(encoded)[0], encoded.shape[-1]
+        return ops.reshape(encoded, (b, *grid, d)), ops.reshape(mask, (b, *grid))
 
     def call(self, features, problem=None, training=False):
         encoded = self.encode(features, problem, training)
@@ -142,13 +156,15 @@ class MultiModel(keras.Model):
     def moe_layers(self):
         return [layer for layer in (self.encoder.moe, self.decoder.moe) if layer is not None]
 
-    def moe_stats(self):
+    def moe_stats(self, problem=None):
         """{"encoder/moe": {"expert_load": [E] share of routed (token, choice) pairs, "dropped_fraction"}}
-        of the last call; empty with use_moe=False."""
+        of the last call (of `problem`: class problems use no decoder); empty with use_moe=False."""
+        layers = [("encoder", self.encoder.moe)]
+        if problem is None or self._spec(problem).text_targets:
+            layers.append(("decoder", self.decoder.moe))
         return {f"{owner}/moe": {"expert_load": tf.identity(layer.expert_load.value),
                                  "dropped_fraction": tf.identity(layer.dropped_fraction.value)}
-                for owner, layer in (("encoder", self.encoder.moe), ("decoder", self.decoder.moe))
-                if layer is not None}
+                for owner, layer in layers if layer is not None}
 
     def dummy_features(self, problem, batch=2):
         """A tiny numpy batch for `problem` in the data contract's layout."""

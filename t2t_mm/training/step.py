@@ -117,7 +117,7 @@ class CompiledSteps:
                 nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
                 stats = {"nll_sum": tf.reduce_sum(nll), "count": tf.cast(tf.size(targets), tf.float32),
                          "logits": logits}
-            return stats, _moe_stats(model)
+            return stats, _moe_stats(model, name)
 
         return eval_step
 
@@ -129,10 +129,10 @@ def relaxed_signature(element_spec):
                                  element_spec)
 
 
-def _moe_stats(model):
-    """model.moe_stats() of the last call, flattened to {path: tensor} ({} for models without MoE)."""
+def _moe_stats(model, problem):
+    """model.moe_stats(problem) of the last call, flattened to {path: tensor} ({} without MoE)."""
     stats_fn = getattr(model, "moe_stats", None)
-    stats = stats_fn() if callable(stats_fn) else None
+    stats = stats_fn(problem) if callable(stats_fn) else None
     if not stats:
         return {}
     flat = {}

@@ -47,8 +47,8 @@ def test_tied_symbol_weights_use_the_embedding_as_softmax():
 
 
 def test_image_entry_flow_flattens_downsampled_map():
-    net = _net("image", overrides="image_filters=[4,8,8]")       # two ConvRes blocks -> stride 4
-    x, mask = net.bottom(tf.random.normal([2, 16, 12, 3]))
+    net = _net("image", overrides="image_filters=[4,8,8]")       # strided first step + 2 ConvRes: 8
+    x, mask = net.bottom(tf.random.normal([2, 32, 24, 3]))
     assert x.shape == (2, 4 * 3, H)
     np.testing.assert_array_equal(mask.numpy(), 1.0)
     with pytest.raises(UserError, match="image"):
@@ -73,17 +73,18 @@ def test_spectral_net_never_strides_frequency(kind):
     spec = net.spectrogram(wave)
     frames, bins = spec.shape[1], spec.shape[2]
     assert bins == (8 if kind == "log_mel" else 129)
-    stacked = net._stack(spec[..., None])
-    assert stacked.shape[1:] == (math.ceil(frames / 8), bins, 8)  # time /8, frequency untouched
+    stacked, _ = net._stack(spec[..., None], tf.ones(spec.shape))
+    assert net.time_reduction() == 4                                # spectral_time_strides=2
+    assert stacked.shape[1:] == (math.ceil(frames / 4), bins, 8)  # time /4, frequency untouched
     x, mask = net.bottom(wave)
-    assert x.shape == (2, math.ceil(frames / 8), H) and mask.shape == (2, math.ceil(frames / 8))
+    assert x.shape == (2, math.ceil(frames / 4), H) and mask.shape == (2, math.ceil(frames / 4))
     with pytest.raises(UserError, match="audio_spectrogram"):
         _net("audio_spectral", overrides="audio_spectrogram=mfcc")
 
 
 def test_class_label_top_gives_class_logits():
     net = _net("class_label", 7)
-    logits = net.top(tf.random.normal([3, 1, H]))
+    logits = net.top((tf.random.normal([3, 4, 4, H]), tf.ones([3, 4, 4])))
     assert logits.shape == (3, 7) and logits.dtype == tf.float32
     with pytest.raises(UserError, match="input modality"):
         net.bottom(tf.zeros([3, 4]))

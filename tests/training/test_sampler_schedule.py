@@ -41,8 +41,16 @@ def test_mixing_modes():
 def test_schedule_warms_up_linearly_then_decays_as_rsqrt():
     hp = HParams(learning_rate=2.0, hidden_size=64, learning_rate_warmup_steps=100)
     lr = lambda s: float(schedule.learning_rate(s, hp))
-    peak = 2.0 * 64 ** -0.5 * 100 ** -0.5
+    peak = 2.0 * 10.0 * 64 ** -0.5 * 100 ** -0.5          # 10: T2T's noam scale (5000 / Adam's 500)
     assert lr(100) == pytest.approx(peak, rel=1e-5)
     assert lr(50) == pytest.approx(peak / 2, rel=1e-5)
     assert lr(400) == pytest.approx(peak / 2, rel=1e-5)
     assert lr(1) > 0 and np.all(np.diff([lr(s) for s in range(1, 100)]) > 0)
+
+
+def test_multimodel_base_peaks_where_t2t_multimodel_base_did():
+    from t2t_mm import plugins, registry
+    plugins.load_all()
+    hp = registry.hparams("multimodel_base")
+    peak = float(schedule.learning_rate(hp.learning_rate_warmup_steps, hp))
+    assert peak == pytest.approx(7e-4, rel=0.02)

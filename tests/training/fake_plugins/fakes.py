@@ -159,7 +159,7 @@ class FakeMultimodel(keras.Model):
             return self.decode(encoded, features["targets"], problem, training)
         return self.class_head(self.body(encoded))
 
-    def moe_stats(self):
+    def moe_stats(self, problem=None):
         if self._last_load is None:
             return {}
         return {"layer_0": {"expert_load": self._last_load, "dropped_fraction": tf.constant(0.0)}}
