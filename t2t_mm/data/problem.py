@@ -110,7 +110,7 @@ class Problem:
             try:
                 cache[data_dir] = vocab_lib.Vocab(data_dir)
             except MissingDataError as exc:
-                raise MissingDataError(f"{exc}\nFor this problem: {self.datagen_command(data_dir)}") from exc
+                raise MissingDataError(f"{exc} For this problem: {self.datagen_command(data_dir)}") from exc
         return cache[data_dir]
 
     def spec(self, data_dir):

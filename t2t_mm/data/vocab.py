@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 
-from t2t_mm.data.data_errors import MissingDataError, VocabError
+from t2t_mm.data.data_errors import CorruptDataError, MissingDataError, VocabError
 
 PAD_ID = 0
 EOS_ID = 1
@@ -43,14 +43,18 @@ class Vocab:
         try:
             with open(model, "rb") as f:
                 proto = f.read()
-            with open(os.path.join(data_dir, META_FILE)) as f:
-                self.meta = json.load(f)
         except FileNotFoundError as exc:
             raise MissingDataError(
                 f"no shared vocabulary in {data_dir} (looked for {exc.filename}). It is made by mm-datagen "
                 f"for a text problem: mm-datagen --problem=<text problem> --data_dir={data_dir} "
                 "--tmp_dir=<tmp_dir>") from exc
-        self._sp = spm.SentencePieceProcessor(model_proto=proto)
+        self.meta = read_meta(data_dir)
+        try:
+            self._sp = spm.SentencePieceProcessor(model_proto=proto)
+        except RuntimeError as exc:
+            raise CorruptDataError(
+                f"{model} is damaged ({len(proto)} bytes that sentencepiece cannot parse: truncated?). Copy "
+                f"it back from where this data dir came from, or rebuild: {_REBUILD.format(d=data_dir)}") from exc
         self.fingerprint = hashlib.sha256(proto).hexdigest()[:16]
 
     @property
@@ -72,9 +76,28 @@ def exists(data_dir):
     return os.path.exists(os.path.join(data_dir, MODEL_FILE))
 
 
+_REBUILD = ("delete {d}/vocab.shared.* and every shard in {d} (their ids belong to the old vocabulary), "
+            "then re-run mm-datagen for its problems")
+
+
+def read_meta(data_dir):
+    """vocab.shared.json beside the model; missing or damaged is a one-line error naming the fix."""
+    path = os.path.join(data_dir, META_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+        int(meta["requested_vocab_size"])
+        return meta
+    except FileNotFoundError:
+        raise VocabError(f"{path} is missing beside {MODEL_FILE} (a partial copy of the data dir?). Copy it "
+                         f"from where this data dir came from, or rebuild: {_REBUILD.format(d=data_dir)}") from None
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise CorruptDataError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:120]}). Copy it from "
+                               f"where this data dir came from, or rebuild: {_REBUILD.format(d=data_dir)}") from None
+
+
 def requested_size(data_dir):
-    with open(os.path.join(data_dir, META_FILE)) as f:
-        return int(json.load(f)["requested_vocab_size"])
+    return int(read_meta(data_dir)["requested_vocab_size"])
 
 
 def train(data_dir, lines, vocab_size, built_from, num_threads=2):

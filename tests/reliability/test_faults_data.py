@@ -255,3 +255,28 @@ def test_truncated_large_shard_is_named_before_reading(ende_data, tmp_path, monk
     os.truncate(shard, os.path.getsize(shard) - 7)
     with pytest.raises(CorruptDataError, match="mini_translate_ende-train-00002-of-00004"):
         registry.problem("mini_translate_ende").dataset("train", data_dir, _hparams())
+
+
+# --- 10. a damaged or half-copied vocabulary is a one-line error -----------------------------------------
+@pytest.mark.parametrize("fault", ["truncated_model", "missing_json", "truncated_json"])
+def test_damaged_vocabulary_is_a_one_line_error(ende_data, tmp_path, fault):
+    from t2t_mm import registry
+    from t2t_mm.data import datagen
+    data_dir = _copy_data(ende_data, tmp_path)
+    model, meta = os.path.join(data_dir, "vocab.shared.model"), os.path.join(data_dir, "vocab.shared.json")
+    if fault == "truncated_model":
+        os.truncate(model, os.path.getsize(model) // 2)
+    elif fault == "missing_json":
+        os.remove(meta)
+    else:
+        os.truncate(meta, 10)
+    named = model if fault == "truncated_model" else meta
+    problem = registry.problem("mini_translate_ende")
+    for action in (lambda: problem.dataset("train", data_dir, _hparams()),          # mm-trainer
+                   lambda: datagen.generate("mini_translate_ende", data_dir, str(tmp_path / "raw"),
+                                            size_scale=0.01, log=lambda _: None)):  # mm-datagen re-run
+        with pytest.raises(UserError) as err:
+            action()
+        message = str(err.value)
+        assert named in message and "\n" not in message and "mm-datagen" in message, message
+        problem.__dict__.pop("_vocabs", None)
