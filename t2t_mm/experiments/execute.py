@@ -138,8 +138,8 @@ def _train_all(planned, output_dir, data_dir, settings):
         if state == "finished":
             _say(f"{header}: finished already, skipped")
             continue
-        _say(f"{header}: {'resuming' if state == 'partial' else 'training'} in "
-             f"{os.path.join(output_dir, item.folder)}")
+        _say(f"{header}: {'training' if state == 'new' else 'resuming'} in "
+             f"{os.path.join(output_dir, item.folder)}")  # 'failed' runs retry from their checkpoint
         began = time.time()
         try:
             runner.train(item, output_dir, data_dir, settings)

@@ -101,19 +101,17 @@ def _table(table, runs):
 def _fmt(summary, metric):
     if not summary or summary.get("mean") is None:
         return "—"
-    text = metric.fmt(summary["mean"])
-    if summary["n"] > 1:
-        spread = 100 * summary["std"] if metric.percent else summary["std"]
-        text += f" ± {spread:.2f}" + ("" if not metric.percent else "") + f" (n={summary['n']})"
-    return text
+    if summary["n"] <= 1:
+        return metric.fmt(summary["mean"])
+    if metric.percent:
+        return f"{100 * summary['mean']:.2f} ± {100 * summary['std']:.2f}% (n={summary['n']})"
+    return f"{summary['mean']:.2f} ± {summary['std']:.2f} (n={summary['n']})"
 
 
 def _paper_fmt(value, metric):
     if value is None:
         return "—"
-    if metric.percent:
-        return f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%"
-    return f"{value:g}"
+    return metric.fmt(value)
 
 
 def _label(column_id, table):
@@ -140,7 +138,7 @@ def table_rows(table, collected):
                 metric = METRICS[name]
                 rows.append([f"{row.label or row.problem} (ours)", metric.label] +
                             [_fmt(cells[row.problem][c.id][name], metric) for c in table.columns])
-            for name in row.metrics:
+            for name in row.metrics if table.paper else ():
                 metric = METRICS[name]
                 rows.append([f"{row.paper_label or row.problem} (paper)", metric.label] +
                              [_paper_fmt(table.paper.get((row.problem, c.id), {}).get(name), metric)
@@ -163,7 +161,7 @@ def table_rows(table, collected):
                     continue
                 ours.append(_fmt(cells[row.problem][column.id][name], metric))
                 paper.append(_paper_fmt(table.paper.get((row.problem, column.id), {}).get(name), metric))
-        rows += [ours, paper]
+        rows += [ours, paper] if table.paper else [ours]
     return header, rows
 
 
@@ -238,8 +236,10 @@ def write(experiment, planned, output_dir, plots=()):
     collected = collect(experiment, planned, output_dir)
     atomic.write_text(os.path.join(output_dir, "results.json"), json.dumps(collected, indent=1, sort_keys=True))
     os.makedirs(os.path.join(output_dir, "tables"), exist_ok=True)
-    parts = [f"# Experiment `{experiment.name}`" + (f" ({experiment.scale} scale)" if experiment.scale else ""),
-             "", experiment.description or "", "",
+    parts = [f"# Experiment `{experiment.name}`" + (f" ({experiment.scale} scale)" if experiment.scale else ""), ""]
+    if experiment.description:
+        parts += [experiment.description, ""]
+    parts += [
              f"Written {collected['written']} by mm-experiment from the runs under this folder. Accuracy is "
              "per-token accuracy for text targets and top-1 for class targets; log(perplexity) is the mean "
              "negative log-likelihood per target token (per example for class targets); full tree is the "

@@ -17,6 +17,7 @@ from t2t_mm.errors import UserError
 
 RUN_FILE = "run.json"
 DONE_FILE = "done.json"
+FAILED_FILE = "failed.json"
 LOG_FILE = "train.log"
 
 
@@ -33,11 +34,14 @@ def _read_json(path):
 
 
 def status(output_dir, item):
-    """'finished', 'partial' (started, not done), or 'new'."""
+    """'finished', 'failed' (its last attempt), 'partial' (started, not done), or 'new'; a rerun trains
+    all but the finished ones (resuming from their checkpoints)."""
     folder = os.path.join(output_dir, item.folder)
     done = _read_json(os.path.join(folder, DONE_FILE))
     if done and int(done.get("train_steps", -1)) >= item.train_steps:
         return "finished"
+    if os.path.exists(os.path.join(folder, FAILED_FILE)):
+        return "failed"
     if os.path.exists(os.path.join(folder, RUN_FILE)) or os.path.exists(os.path.join(folder, "checkpoint")):
         return "partial"
     return "new"
@@ -55,8 +59,8 @@ def check_folder(output_dir, item):
                if recorded.get("identity", {}).get(k) != v}
     if differs:
         detail = "; ".join(f"{k}: was {old!r}, now {new!r}" for k, (old, new) in differs.items())
-        raise UserError(f"{folder} holds another run than '{item.key}' ({detail}). Use another --output_dir, "
-                        f"or delete that folder to retrain it.")
+        raise UserError(f"{folder} already holds a different run ({detail}), so it cannot be resumed as "
+                        f"'{item.key}'. Use another --output_dir, or delete that folder to retrain it.")
 
 
 def trainer_command(item, output_dir, data_dir, settings):
@@ -118,9 +122,13 @@ def train(item, output_dir, data_dir, settings, echo=True):
     began = time.time()
     code, tail = _stream(command, os.path.join(folder, LOG_FILE), echo)
     if code != 0:
-        errors = [line for line in tail if line.startswith(("error:", "       "))] or tail[-8:]
-        raise RunFailed(f"mm-trainer exited with {code}; last lines:\n" + "\n".join(errors) +
-                        f"\n(full log: {os.path.join(folder, LOG_FILE)})")
+        message = (f"mm-trainer exited with {code}:\n" + "\n".join(_last_words(tail)) +
+                   f"\n(full log: {os.path.join(folder, LOG_FILE)})")
+        atomic.write_text(os.path.join(folder, FAILED_FILE), json.dumps(
+            {"code": code, "message": message, "time": time.time()}, indent=1))
+        raise RunFailed(message)
+    if os.path.exists(os.path.join(folder, FAILED_FILE)):
+        os.remove(os.path.join(folder, FAILED_FILE))
     atomic.write_text(os.path.join(folder, DONE_FILE), json.dumps(
         {"train_steps": item.train_steps, "finished": time.time(), "seconds": round(time.time() - began, 1)},
         indent=1, sort_keys=True))
@@ -134,7 +142,9 @@ def missing_data(problems, data_dir):
     missing = []
     for name in problems:
         problem = registry.problem(name)
-        for split in getattr(problem, "splits", {"train": 1}):
+        if not hasattr(problem, "splits"):  # not made by mm-datagen (an in-memory plugin problem)
+            continue
+        for split in problem.splits:
             try:
                 shards.complete_shards(data_dir, name, split)
             except MissingDataError:
@@ -155,5 +165,13 @@ def datagen(problems, data_dir, tmp_dir, mini_scale=None, usr_dir=None, echo=Tru
     os.makedirs(data_dir, exist_ok=True)
     code, tail = _stream(command, os.path.join(data_dir, "mm-experiment-datagen.log"), echo)
     if code != 0:
-        errors = [line for line in tail if line.startswith(("error:", "       "))] or tail[-8:]
-        raise UserError("mm-datagen failed for " + ", ".join(problems) + ":\n" + "\n".join(errors))
+        raise UserError("mm-datagen failed for " + ", ".join(problems) + ":\n" + "\n".join(_last_words(tail)))
+
+
+def _last_words(tail):
+    """What a failed program said last: its 'error: ...' paragraph, or the end of its traceback."""
+    for i, line in enumerate(tail):
+        if line.startswith("error:"):
+            return tail[i:]
+    lines = [line for line in tail if line.strip() and set(line.strip()) - set("^~")]
+    return lines[-6:]
