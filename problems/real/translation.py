@@ -1,8 +1,9 @@
 """WMT translation with the shared 8k vocabulary: en-de, de-en, en-fr, fr-en, de-fr.
 
 Raw files in --tmp_dir (archives unpacked first, safely): any line-parallel pair ``X.<src>``/``X.<tgt>``
-or WMT SGML ``X-src.<src>.sgm``/``X-ref.<tgt>.sgm``. Test sets are held out by name: ``dev_set`` is the
-dev split, ``test_set`` the test split, and no other news test set ever enters train. TFDS:
+or WMT SGML ``X-src.<src>.sgm``/``X-ref.<tgt>.sgm``. Test sets are held out by name (an SGML set by its
+``setid``): ``dev_set`` is the dev split, ``test_set`` the test split, and no other news test set ever
+enters train. Pairs dropped for an empty side are counted on stdout. TFDS:
 ``wmt_t2t_translate/de-en`` (T2T's en-de data), ``wmt14_translate/fr-en``, ``wmt19_translate/fr-de``
 (which has no test split: newstest2019 comes from raw files).
 """
@@ -51,8 +52,11 @@ class WmtTranslation(TextToTextProblem):
         if not pairs:
             raise UserError(self._missing(tmp_dir, split))
         for _, source_path, target_path, kind in pairs:
-            for src, tgt in wmt.read_pair(source_path, target_path, kind):
+            for src, tgt in wmt.read_pair(source_path, target_path, kind, self._report):
                 yield {"inputs": src, "targets": tgt}
+
+    def _report(self, message):
+        print("%s: %s" % (self.name, message), flush=True)
 
     def split_of(self, corpus_name):
         """train/dev/test for a corpus name (``newstest2014``, ``europarl-v7.de-en``), None if held out."""

@@ -68,28 +68,34 @@ def read_sphere(path, use_sph2pipe=False):
     rate = header.get("sample_rate", 16000)
     coding = header.get("sample_coding", "pcm").lower()
     byte_format = header.get("sample_byte_format", "01")
+    ulaw = coding.startswith(("ulaw", "mu-law"))
+    width = 1 if ulaw or byte_format == "1" else header.get("sample_n_bytes", 2)
     if count is None:
-        width = 1 if coding.startswith(("ulaw", "mu-law")) else header.get("sample_n_bytes", 2)
         count = len(body) // (width * channels)
     total = count * channels
+    raw = None   # the stored 8-bit codes, which 8-bit files checksum
     if "shorten" in coding:
-        samples = _shorten(path, body, use_sph2pipe)
+        samples = np.asarray(_shorten(path, body, use_sph2pipe)).reshape(-1)
+        total = _total(count, channels, samples.size)
     elif "wavpack" in coding:
         raise UserError("%s: wavpack-compressed SPHERE is not supported; convert it with sph2pipe or "
                         "w_decode from NIST's SPHERE tools." % path)
-    elif coding.startswith(("ulaw", "mu-law")):
+    elif ulaw:
+        total = _total(count, channels, len(body))
         _need(body, total, path)
-        samples = ulaw_to_linear(np.frombuffer(body[:total], np.uint8))
+        raw = np.frombuffer(body[:total], np.uint8)
+        samples = ulaw_to_linear(raw)
     elif byte_format == "shortpack-v0":
         samples = decode_shortpack(body, total, path)
     elif byte_format in ("01", "10", "1"):
-        width = header.get("sample_n_bytes", 2)
         if width != 2 and byte_format != "1":
             raise UserError("%s: %d-byte PCM samples are not supported (16-bit only)." % (path, width))
         dtype = {"01": "<i2", "10": ">i2", "1": "i1"}[byte_format]
+        total = _total(count, channels, len(body) // np.dtype(dtype).itemsize)
         _need(body, total * np.dtype(dtype).itemsize, path)
         samples = np.frombuffer(body, dtype, count=total).astype(np.int16)
         if byte_format == "1":
+            raw = np.frombuffer(body[:total], np.uint8)
             samples = samples * 256
     else:
         raise UserError("%s: unknown SPHERE sample_byte_format %r (expected 01, 10 or shortpack-v0)."
@@ -99,8 +105,18 @@ def read_sphere(path, use_sph2pipe=False):
         raise UserError("%s: decoded %d samples but the header says %d (truncated file)."
                         % (path, samples.size, total))
     samples = samples[:total].astype(np.int16)
-    _check_checksum(samples, header, path)
-    return (samples.reshape(count, channels) if channels > 1 else samples), rate, header
+    _check_checksum(samples if raw is None else raw, header, path)
+    frames = total // channels
+    return (samples.reshape(frames, channels) if channels > 1 else samples), rate, header
+
+
+def _total(count, channels, available):
+    """Samples to read over all channels. sample_count counts samples per channel, but some writers
+    count them over all channels: when the data holds exactly that many (fewer than count * channels,
+    and a whole number of frames), the header meant the total, not a truncated file."""
+    if channels > 1 and count % channels == 0 and count <= available < count * channels:
+        return count
+    return count * channels
 
 
 def read_sphere_float(path, use_sph2pipe=False):
@@ -110,12 +126,13 @@ def read_sphere_float(path, use_sph2pipe=False):
     return (wave.mean(axis=1) if wave.ndim == 2 else wave), rate
 
 
-def _check_checksum(samples, header, path):
-    """SPHERE's sample_checksum: the 16-bit samples summed modulo 2**16 (catches corrupt data)."""
+def _check_checksum(values, header, path):
+    """SPHERE's sample_checksum: the stored values summed modulo 2**16 -- 16-bit samples, or the bytes
+    themselves for 8-bit (mu-law) files (catches corrupt data)."""
     expected = header.get("sample_checksum")
-    if expected is None or header.get("sample_n_bytes", 2) != 2:
+    if expected is None:
         return
-    actual = int(samples.astype(np.int64).sum()) & 0xFFFF
+    actual = int(values.astype(np.int64).sum()) & 0xFFFF
     if actual != expected:
         raise UserError("%s: sample checksum %d does not match the header's %d: the audio data is "
                         "corrupt; re-copy the file from the corpus." % (path, actual, expected))

@@ -2,11 +2,14 @@
 
 * line-parallel: ``<name>.<src>`` and ``<name>.<tgt>`` (``europarl-v7.fr-en.fr``, ``newstest2014.de``,
   optionally ``.gz``), pair i = line i of each; pairs with an empty side are dropped (Europarl has
-  empty alignments) and a line-count mismatch is an error.
+  empty alignments) and counted to ``report``; a line-count mismatch is an error.
 * Moses-escaped (tokenized corpora): ``&apos; &quot; &amp; &lt; &gt; &#124; &#91; &#93;`` are
   unescaped when a file contains any of them.
 * WMT SGML test sets (``newstest2014-deen-src.de.sgm``): one ``<seg id="N"> text </seg>`` a line
-  inside ``<doc docid=..>``; source and reference are paired by (docid, seg id).
+  inside ``<doc docid=..>``; source and reference are paired by (docid, seg id), and a segment
+  either side lacks is an error. A set whose file name does not carry its ``setid``
+  (``<srcset setid="newstest2009">`` in a Moses-style ``test-src.fr.sgm``) is named by the setid, so it
+  is still known, and held out, as a test set.
 Archives (.tgz/.tar) are unpacked with t2t_mm.readers.archives first.
 """
 
@@ -24,6 +27,7 @@ _ESCAPE_MARK = re.compile(r"&(apos|quot|amp|lt|gt|#124|#91|#93);")
 _SEG = re.compile(r"<seg\b([^>]*)>(.*?)</seg>", re.IGNORECASE | re.DOTALL)
 _DOC = re.compile(r"<doc\b([^>]*)>", re.IGNORECASE)
 _ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_SETID = re.compile(r"""<(?:srcset|refset|tstset)\b[^>]*\bsetid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _DOCID = re.compile(r"""\bdocid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -49,13 +53,23 @@ def read_lines(path):
     return lines
 
 
-def read_parallel(source_path, target_path):
-    """[(source, target)] from two line-parallel files."""
+def read_parallel(source_path, target_path, report=None):
+    """[(source, target)] from two line-parallel files; ``report(message)`` hears how many pairs with an
+    empty side were dropped."""
     src, tgt = read_lines(source_path), read_lines(target_path)
     if len(src) != len(tgt):
         raise UserError("%s has %d lines but %s has %d: the files are not line-parallel (a truncated "
                         "download?)." % (source_path, len(src), target_path, len(tgt)))
-    return [(s.strip(), t.strip()) for s, t in zip(src, tgt) if s.strip() and t.strip()]
+    pairs = [(s.strip(), t.strip()) for s, t in zip(src, tgt)]
+    return _drop_empty(pairs, source_path, target_path, report)
+
+
+def _drop_empty(pairs, source_path, target_path, report):
+    kept = [(s, t) for s, t in pairs if s and t]
+    if report and len(kept) < len(pairs):
+        report("%s / %s: dropped %d of %d pairs with an empty side" % (
+            source_path, os.path.basename(target_path), len(pairs) - len(kept), len(pairs)))
+    return kept
 
 
 def read_sgml(path):
@@ -83,15 +97,24 @@ def read_sgml(path):
     return segments
 
 
-def read_sgml_parallel(source_path, target_path):
-    """[(source, target)] from a WMT SGML source file and its reference, matched by segment."""
+def read_sgml_parallel(source_path, target_path, report=None):
+    """[(source, target)] from a WMT SGML source file and its reference, matched by segment; every
+    segment of either file must have its match in the other."""
     src, tgt = read_sgml(source_path), read_sgml(target_path)
-    missing = [key for key in src if key not in tgt]
-    if missing:
-        raise UserError("%s has %d segments with no match in %s (first: doc %s seg %s); they are not "
-                        "source and reference of one test set." % (source_path, len(missing), target_path,
-                                                                  missing[0][0], missing[0][1]))
-    return [(src[k], tgt[k]) for k in src if src[k] and tgt[k]]
+    for here, there, a, b in ((src, tgt, source_path, target_path), (tgt, src, target_path, source_path)):
+        missing = [key for key in here if key not in there]
+        if missing:
+            raise UserError("%s has %d segments with no match in %s (first: doc %s seg %s); they are not "
+                            "source and reference of one complete test set -- re-download it."
+                            % (a, len(missing), b, missing[0][0], missing[0][1]))
+    return _drop_empty([(src[k], tgt[k]) for k in src], source_path, target_path, report)
+
+
+def sgml_setid(path):
+    """The ``setid`` of a WMT SGML file (``newstest2009``), or None."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        match = _SETID.search(f.read(4096))
+    return match.group(1) if match else None
 
 
 def find_pairs(root, source_lang, target_lang):
@@ -114,7 +137,8 @@ def find_pairs(root, source_lang, target_lang):
                 for role in ("ref", "src"):
                     other = "%s-%s.%s.sgm" % (match.group(1), role, target_lang)
                     if other in names:
-                        pairs.append((match.group(1), os.path.join(dirpath, name),
+                        source_path = os.path.join(dirpath, name)
+                        pairs.append((_set_name(match.group(1), source_path), source_path,
                                       os.path.join(dirpath, other), "sgml"))
                         break
     chosen = {}  # one pair per corpus: 2014 ships both -src.en.sgm and -ref.en.sgm; prefer -src
@@ -125,9 +149,17 @@ def find_pairs(root, source_lang, target_lang):
     return sorted(chosen.values())
 
 
+def _set_name(stem, path):
+    """The file's stem when it carries the set's setid (``newstest2014-deen``), else the setid: a
+    Moses-style ``test-src.fr.sgm`` of newstest2009 is named newstest2009, and held out as such."""
+    setid = sgml_setid(path)
+    return stem if not setid or stem.lower().startswith(setid.lower()) else setid
+
+
 def _strip(name, suffix):
     return name[:-len(suffix)] if name.endswith(suffix) and len(name) > len(suffix) else None
 
 
-def read_pair(source_path, target_path, kind):
-    return read_sgml_parallel(source_path, target_path) if kind == "sgml" else read_parallel(source_path, target_path)
+def read_pair(source_path, target_path, kind, report=None):
+    read = read_sgml_parallel if kind == "sgml" else read_parallel
+    return read(source_path, target_path, report)

@@ -280,3 +280,82 @@ def test_damaged_vocabulary_is_a_one_line_error(ende_data, tmp_path, fault):
         message = str(err.value)
         assert named in message and "\n" not in message and "mm-datagen" in message, message
         problem.__dict__.pop("_vocabs", None)
+
+
+# --- 11. real-corpus files the readers had not seen ---------------------------------------------------------
+def _sphere(path, body, **fields):
+    """A NIST SPHERE file: 1024-byte header with ``fields`` (int -> -i, str -> -sN), then ``body``."""
+    lines = ["NIST_1A", "   1024"]
+    for name, value in fields.items():
+        lines.append(f"{name} -i {value}" if isinstance(value, int) else f"{name} -s{len(value)} {value}")
+    header = ("\n".join(lines) + "\nend_head\n").encode()
+    path.write_bytes(header + b" " * (1024 - len(header)) + body)
+    return str(path)
+
+
+def test_mulaw_sphere_checksum_is_checked(tmp_path):
+    import numpy as np
+    from t2t_mm.readers import sphere
+    codes = np.arange(0, 200, dtype=np.uint8)
+    good = int(codes.astype(np.int64).sum()) & 0xFFFF   # SPHERE sums the stored bytes of 8-bit files
+    fields = dict(sample_count=200, channel_count=1, sample_rate=8000, sample_n_bytes=1, sample_coding="ulaw")
+    ok = _sphere(tmp_path / "ok.wv1", codes.tobytes(), sample_checksum=good, **fields)
+    assert sphere.read_sphere(ok)[0].shape == (200,)
+    damaged = codes.copy()
+    damaged[77] ^= 0x10
+    bad = _sphere(tmp_path / "bad.wv1", damaged.tobytes(), sample_checksum=good, **fields)
+    with pytest.raises(UserError, match=r"bad\.wv1: sample checksum"):
+        sphere.read_sphere(bad)
+
+
+@pytest.mark.parametrize("coding", ["pcm", "ulaw"])
+def test_two_channel_sphere_counting_samples_over_both_channels_is_read(tmp_path, coding):
+    import numpy as np
+    from t2t_mm.readers import sphere
+    frames = 300
+    if coding == "pcm":
+        values = (np.arange(frames * 2) * 37 % 2000 - 1000).astype("<i2")
+        body, n_bytes, checksum = values.tobytes(), 2, int(values.astype(np.int64).sum()) & 0xFFFF
+        extra = dict(sample_byte_format="01")
+    else:
+        values = (np.arange(frames * 2) % 251).astype(np.uint8)
+        body, n_bytes, checksum = values.tobytes(), 1, int(values.astype(np.int64).sum()) & 0xFFFF
+        extra = dict(sample_coding="ulaw")
+    path = _sphere(tmp_path / "stereo.wv1", body, sample_count=frames * 2, channel_count=2, sample_rate=16000,
+                   sample_n_bytes=n_bytes, sample_checksum=checksum, **extra)
+    samples, _, _ = sphere.read_sphere(path)
+    assert samples.shape == (frames, 2)
+    cut = _sphere(tmp_path / "cut.wv1", body[:len(body) // 3], sample_count=frames * 2, channel_count=2,
+                  sample_rate=16000, sample_n_bytes=n_bytes, **extra)
+    with pytest.raises(UserError, match="truncated"):   # a really truncated file is still called so
+        sphere.read_sphere(cut)
+
+
+def _sgml(kind, setid, segments):
+    body = "".join(f'<seg id="{i + 1}">{text}</seg>\n' for i, text in segments)
+    return f'<{kind} setid="{setid}" srclang="any">\n<doc docid="d1" genre="news">\n{body}</doc>\n</{kind}>\n'
+
+
+def test_sgml_reference_missing_segments_on_either_side_is_an_error(tmp_path):
+    from t2t_mm import registry
+    english = [(i, f"sentence {i}") for i in range(85) if i not in (3, 17, 40, 41, 80)]   # 80 of 85
+    german = [(i, f"Satz {i}") for i in range(85)]
+    (tmp_path / "newstest2013-src.en.sgm").write_text(_sgml("srcset", "newstest2013", english))
+    (tmp_path / "newstest2013-ref.de.sgm").write_text(_sgml("refset", "newstest2013", german))
+    for name in ("translate_ende_wmt8k", "translate_deen_wmt8k"):
+        with pytest.raises(UserError, match=r"has 5 segments with no match") as err:
+            list(registry.problem(name).generate_samples(str(tmp_path), "dev"))
+        assert "\n" not in str(err.value)
+
+
+def test_wmt_sgml_test_set_named_by_setid_stays_out_of_training_and_empty_pairs_are_counted(tmp_path, capsys):
+    from t2t_mm import registry
+    (tmp_path / "test-src.fr.sgm").write_text(_sgml("srcset", "newstest2009", [(0, "Bonjour le test")]))
+    (tmp_path / "test-ref.en.sgm").write_text(_sgml("refset", "newstest2009", [(0, "Hello the test")]))
+    (tmp_path / "europarl-v7.fr-en.fr").write_text("Bonjour\n\nMerci\nOui\n")
+    (tmp_path / "europarl-v7.fr-en.en").write_text("Hello\nEmpty\nThanks\n\n")
+    samples = list(registry.problem("translate_fren_wmt8k").generate_samples(str(tmp_path), "train"))
+    texts = sorted(text for s in samples for text in (s["inputs"], s["targets"]))
+    assert texts == ["Bonjour", "Hello", "Merci", "Thanks"]   # no newstest2009 line in training
+    out = capsys.readouterr().out
+    assert "dropped 2 of 4 pairs with an empty side" in out and "europarl-v7.fr-en" in out
