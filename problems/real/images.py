@@ -8,6 +8,7 @@ image_ms_coco_captions: raw ``annotations/captions_{train,val}<year>.json`` + im
 per (image, caption) as T2T did; TFDS: coco_captions (train / val).
 """
 
+import os
 import zlib
 
 from t2t_mm import registry
@@ -40,6 +41,10 @@ class ImageImagenet(ImageToClassProblem):
         wnids = imagenet.read_wnids(tmp_dir, root)
         train = imagenet.list_images(root, "train", wnids, tmp_dir)
         val = imagenet.list_images(root, "val", wnids, tmp_dir)
+        if split == "train" and not train:
+            raise UserError("%s: %s has no train/<wnid>/*.JPEG images (only val/), so there is nothing to "
+                            "train on; extract ILSVRC2012_img_train.tar there (one tar per class, into "
+                            "train/<wnid>/), or use --source=tfds." % (self.name, root))
         if split == "train":
             chosen = [item for item in train if val or not _held_out(item[0])]
         else:
@@ -62,9 +67,18 @@ class ImageMsCocoCaptions(ImageToTextProblem):
         if source.current() == "tfds":
             yield from super().vocab_lines(tmp_dir)
             return
-        for path in coco.find_annotation_files(tmp_dir)["train"]:
+        for path in self._annotation_files(tmp_dir, "train"):
             for _, _, captions in coco.read_captions(path):
                 yield from captions
+
+    def _annotation_files(self, tmp_dir, split):
+        files = coco.find_annotation_files(tmp_dir)[split]
+        if not files:
+            name = "captions_train*.json" if split == "train" else "captions_val*.json"
+            raise UserError("%s: no annotations/%s under --tmp_dir=%s (the %s split comes from it); unpack "
+                            "COCO's annotations_trainval2014.zip or annotations_trainval2017.zip (and the "
+                            "images) there, or use --source=tfds." % (self.name, name, tmp_dir, split))
+        return files
 
     def generate_samples(self, tmp_dir, split):
         if source.current() == "tfds":
@@ -73,15 +87,12 @@ class ImageMsCocoCaptions(ImageToTextProblem):
                 for caption in ex["captions"]["text"]:
                     yield {"image": bytes(ex["image"]), "targets": " ".join(source.text(caption).split())}
             return
-        files = coco.find_annotation_files(tmp_dir)[split]
-        if not files:
-            raise UserError("%s: no annotations/captions_%s*.json under --tmp_dir=%s; unpack COCO's "
-                            "annotations_trainval2014.zip (and the images) there, or use --source=tfds."
-                            % (self.name, "train" if split == "train" else "val", tmp_dir))
+        files = self._annotation_files(tmp_dir, split)
         for path in files:
             for _, image_path, captions in coco.read_captions(path):
                 coco.read_image_bytes(image_path)  # a clear error if the image is missing
-                image = imagenet.rgb_jpeg_bytes(image_path)  # COCO has grayscale JPEGs too
+                image = imagenet.rgb_jpeg_bytes(  # COCO has grayscale JPEGs too
+                    image_path, "COCO's %s.zip" % os.path.basename(os.path.dirname(image_path)))
                 for caption in captions:
                     yield {"image": image, "targets": caption}
 

@@ -110,6 +110,9 @@ def write_split(problem, split, num_shards, data_dir, tmp_dir, vocab, log=print,
         for sample in _guarded(problem, tmp_dir, split, problem.generate_samples(tmp_dir, split)):
             writer.write(_serialize(problem, sample, vocab) if writer.wants_next() else None)
             progress.update()
+        if split == "train" and writer.count == 0:
+            raise UserError(f"{problem.name}.generate_samples yielded no training examples from --tmp_dir={tmp_dir}; "
+                            "nothing was written. Put the raw training data there (see the problem's documentation).")
     except BaseException:
         writer.abort()
         raise

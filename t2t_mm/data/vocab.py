@@ -120,6 +120,9 @@ def train(data_dir, lines, vocab_size, built_from, num_threads=2):
     except RuntimeError as exc:
         if counted.error is not None:   # the problem's generator failed: raise that, not a wrapped copy
             raise counted.error
+        if counted.count == 0:
+            raise VocabError(f"no training text to build the shared vocabulary from: {', '.join(built_from)} "
+                             "yielded no lines for the train split (is their raw data in --tmp_dir?)") from None
         raise VocabError(f"sentencepiece could not build a {vocab_size}-piece vocabulary from "
                          f"{counted.count} lines of {', '.join(built_from)}: {exc}") from exc
     os.makedirs(data_dir, exist_ok=True)

@@ -103,8 +103,9 @@ def list_images(root, split_dir, wnids, labels_root=None):
     return sorted(out)
 
 
-def rgb_jpeg_bytes(path):
-    """The image as RGB JPEG bytes: the file itself when it already is one, else converted."""
+def rgb_jpeg_bytes(path, origin="the ILSVRC-2012 archive"):
+    """The image as RGB JPEG bytes: the file itself when it already is one, else converted. ``origin``
+    names where a damaged file can be extracted from again (COCO passes its image zip)."""
     from PIL import Image
 
     with open(path, "rb") as f:
@@ -119,7 +120,7 @@ def rgb_jpeg_bytes(path):
             return out.getvalue()
     except (OSError, SyntaxError) as err:
         raise UserError("%s cannot be decoded as an image (%s); the file is truncated or corrupt -- "
-                        "re-extract it from the ILSVRC-2012 archive." % (path, err))
+                        "re-extract it from %s." % (path, err, origin))
 
 
 def preprocess(image, image_size, training, seed=None):

@@ -359,3 +359,60 @@ def test_wmt_sgml_test_set_named_by_setid_stays_out_of_training_and_empty_pairs_
     assert texts == ["Bonjour", "Hello", "Merci", "Thanks"]   # no newstest2009 line in training
     out = capsys.readouterr().out
     assert "dropped 2 of 4 pairs with an empty side" in out and "europarl-v7.fr-en" in out
+
+
+def _jpeg(path, size=(8, 8)):
+    from PIL import Image
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (200, 30, 30)).save(path, format="JPEG")
+    return path
+
+
+def test_imagenet_with_val_but_no_train_is_an_error(tmp_path):
+    from t2t_mm.data import datagen
+    wnids = [f"n{i:08d}" for i in range(1000)]
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "imagenet_lsvrc_2015_synsets.txt").write_text("\n".join(wnids) + "\n")
+    _jpeg(tmp_path / "raw" / "val" / wnids[3] / "ILSVRC2012_val_00000001.JPEG")
+    with pytest.raises(UserError, match=r"image_imagenet: .* no train/<wnid>/\*\.JPEG") as err:
+        datagen.generate("image_imagenet", str(tmp_path / "data"), str(tmp_path / "raw"), log=lambda _: None)
+    assert "\n" not in str(err.value)
+    assert not [n for n in os.listdir(tmp_path / "data") if n.startswith("image_imagenet-")]
+
+
+def _coco(root, split_year, images):
+    """annotations/captions_<split_year>.json and <split_year>/*.jpg, one caption per image."""
+    import json
+    entries = [{"id": i + 1, "file_name": name} for i, name in enumerate(images)]
+    notes = [{"id": 10 + i, "image_id": i + 1, "caption": f"a red square number {i}"} for i in range(len(images))]
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "annotations" / f"captions_{split_year}.json").write_text(json.dumps({"images": entries,
+                                                                                  "annotations": notes}))
+    for name in images:
+        _jpeg(root / split_year / name)
+
+
+def test_coco_with_only_val2017_names_the_missing_train_annotations(tmp_path):
+    from t2t_mm.data import datagen
+    _coco(tmp_path / "raw", "val2017", ["000000000001.jpg", "000000000002.jpg"])
+    with pytest.raises(UserError, match=r"captions_train\*\.json") as err:
+        datagen.generate("image_ms_coco_captions", str(tmp_path / "data"), str(tmp_path / "raw"),
+                         log=lambda _: None)
+    assert "\n" not in str(err.value) and "sentencepiece" not in str(err.value)
+
+
+def test_coco_damaged_jpeg_points_at_the_coco_zip_not_imagenet(tmp_path):
+    from t2t_mm import registry
+    _coco(tmp_path, "val2017", ["000000000001.jpg"])
+    jpeg = tmp_path / "val2017" / "000000000001.jpg"
+    jpeg.write_bytes(jpeg.read_bytes()[:40])
+    with pytest.raises(UserError, match=r"000000000001\.jpg cannot be decoded") as err:
+        list(registry.problem("image_ms_coco_captions").generate_samples(str(tmp_path), "dev"))
+    assert "val2017.zip" in str(err.value) and "ILSVRC" not in str(err.value)
+
+
+def test_real_coco_excerpt_without_train_annotations(real, tmp_path):
+    from t2t_mm.data import datagen
+    coco = real("coco")
+    with pytest.raises(UserError, match=r"captions_train\*\.json"):
+        datagen.generate("image_ms_coco_captions", str(tmp_path / "data"), coco, log=lambda _: None)
