@@ -2,6 +2,7 @@
 group, user directories through --usr_dir (imported once per process, as T2T's --t2t_usr_dir)."""
 import importlib
 import importlib.metadata
+import importlib.util
 import hashlib
 import os
 import sys
@@ -36,17 +37,18 @@ def load_entry_points():
 
 
 def import_usr_dir(usr_dir):
-    """Imports every .py module (and package) in usr_dir once, so their decorators register.
-    The folder becomes a package of its own, so its modules may import each other relatively."""
+    """Imports usr_dir once as a package, as T2T did with --t2t_usr_dir: its ``__init__.py`` runs (T2T
+    users register there, or import their modules from there), then every other .py module (and
+    sub-package) in it, so their decorators register; modules may import each other relatively.
+    Says so on stderr when the folder registered nothing."""
     path = os.path.abspath(os.path.expanduser(usr_dir))
     if not os.path.isdir(path):
         raise PluginError(f"--usr_dir={usr_dir}: no such directory")
     if ("usr_dir", path) in _loaded:
         return
+    before = _registered()
     package_name = "t2t_mm_usr_" + hashlib.sha1(path.encode()).hexdigest()[:12]
-    package = types.ModuleType(package_name)
-    package.__path__ = [path]
-    sys.modules[package_name] = package
+    imported = _import_package(package_name, path)
     for entry in sorted(os.listdir(path)):
         full = os.path.join(path, entry)
         is_module = entry.endswith(".py")
@@ -54,6 +56,7 @@ def import_usr_dir(usr_dir):
         if not (is_module or is_package) or entry.startswith((".", "_")):
             continue
         name = f"{package_name}.{entry[:-3] if is_module else entry}"
+        imported.append(entry)
         if name in sys.modules:
             continue
         try:
@@ -62,6 +65,35 @@ def import_usr_dir(usr_dir):
             sys.modules.pop(name, None)
             raise PluginError(f"--usr_dir: {full} failed to import: {_describe(exc)}") from exc
     _loaded.add(("usr_dir", path))
+    if _registered() == before:
+        print(f"warning: --usr_dir={usr_dir} registered nothing (imported: {', '.join(imported) or 'no .py file'}); "
+              "decorate your classes and functions with @registry.register_problem, register_hparams, "
+              "register_model or register_modality", file=sys.stderr, flush=True)
+
+
+def _import_package(package_name, path):
+    """Makes usr_dir the package ``package_name``, running its __init__.py if it has one; returns the
+    names of the files run."""
+    init = os.path.join(path, "__init__.py")
+    if not os.path.exists(init):
+        package = types.ModuleType(package_name)
+        package.__path__ = [path]
+        sys.modules[package_name] = package
+        return []
+    spec = importlib.util.spec_from_file_location(package_name, init, submodule_search_locations=[path])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[package_name] = package
+    try:
+        spec.loader.exec_module(package)
+    except Exception as exc:
+        sys.modules.pop(package_name, None)
+        raise PluginError(f"--usr_dir: {init} failed to import: {_describe(exc)}") from exc
+    return ["__init__.py"]
+
+
+def _registered():
+    from t2t_mm import registry
+    return sum(len(r.names()) for r in registry.ALL)
 
 
 def load_all(usr_dir=None):

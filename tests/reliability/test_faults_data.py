@@ -416,3 +416,47 @@ def test_real_coco_excerpt_without_train_annotations(real, tmp_path):
     coco = real("coco")
     with pytest.raises(UserError, match=r"captions_train\*\.json"):
         datagen.generate("image_ms_coco_captions", str(tmp_path / "data"), coco, log=lambda _: None)
+
+
+# --- 12. --usr_dir as T2T users write it ------------------------------------------------------------------
+_INIT_PLUGIN = """
+from t2t_mm import registry
+from t2t_mm.data import TextToTextProblem
+from . import more   # T2T users import their modules from __init__.py
+
+
+@registry.register_problem
+class FaultsInitPirate(TextToTextProblem):
+    def generate_samples(self, tmp_dir, split):
+        yield {"inputs": "hello", "targets": "ahoy"}
+"""
+_MORE_PLUGIN = """
+from t2t_mm import registry
+
+
+@registry.register_hparams
+def faults_more_hparams():
+    return registry.hparams("multimodel_tiny")
+"""
+
+
+def test_usr_dir_init_registrations_count(tmp_path, capfd):
+    from t2t_mm import plugins, registry
+    usr = tmp_path / "my_problems"
+    usr.mkdir()
+    (usr / "__init__.py").write_text(_INIT_PLUGIN)
+    (usr / "more.py").write_text(_MORE_PLUGIN)
+    plugins.import_usr_dir(str(usr))
+    assert registry.problem("faults_init_pirate").name == "faults_init_pirate"
+    assert registry.hparams("faults_more_hparams").hidden_size > 0   # imported once, no duplicate error
+    assert "registered nothing" not in capfd.readouterr().err
+
+
+def test_usr_dir_that_registers_nothing_says_so(tmp_path, capfd):
+    from t2t_mm import plugins
+    usr = tmp_path / "empty_problems"
+    usr.mkdir()
+    (usr / "helpers.py").write_text("X = 1\n")
+    plugins.import_usr_dir(str(usr))
+    err = capfd.readouterr().err
+    assert f"--usr_dir={usr} registered nothing (imported: helpers.py)" in err
