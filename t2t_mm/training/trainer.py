@@ -271,7 +271,15 @@ class Trainer:
         bad = self.guard.problem_with_state(self.sampler.problem_at(step))
         if bad:
             self._stop_on_bad_loss(step, self.sampler.problem_at(step - 1) if step else "-", bad)
-        path = self.keeper.save(step)
+        try:
+            path = self.keeper.save(step)
+        except (OSError, tf.errors.OpError) as exc:   # disk full, folder gone or made read-only
+            reason = run_folder.describe_os_error(exc) if isinstance(exc, OSError) else \
+                (str(exc.message).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise UserError(
+                f"saving {self.config.output_dir}/{checkpoints.PREFIX}-{int(step)} failed: {reason}. Free space "
+                "or fix the folder, then run the same command again to resume from the last checkpoint "
+                f"({self.keeper.latest() or 'none saved yet'})") from exc
         self.progress.saved(path)
         self.progress.restart_clock()
         return path
