@@ -10,12 +10,13 @@ flags.DEFINE_string("hparams", "", "Overrides, e.g. 'moe_num_experts=16,moe_k=2'
 flags.DEFINE_string("data_dir", None, "Where mm-datagen wrote the TFRecords and the vocabulary.")
 flags.DEFINE_string("output_dir", None, "Checkpoints, hparams.json, metrics.jsonl and TensorBoard logs.")
 flags.DEFINE_integer("train_steps", 1000, "Total training steps (a resumed run continues up to this).")
-flags.DEFINE_integer("eval_steps", 20, "Dev batches per problem and eval (0: no eval).")
+flags.DEFINE_integer("eval_steps", -1, "Dev batches per problem and eval (-1: the whole dev split; 0: no eval).")
 flags.DEFINE_integer("eval_every", 1000, "Evaluate every N steps (and always at the end); 0: only at the end.")
 flags.DEFINE_integer("save_every", 1000, "Checkpoint every N steps (and always at the end).")
 flags.DEFINE_integer("keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
 flags.DEFINE_integer("log_every", 100, "Print a progress line every N steps.")
-flags.DEFINE_integer("decode_examples", 16, "Dev examples greedily decoded per eval for BLEU/WER/F1.")
+flags.DEFINE_integer("decode_examples", -1, "Dev examples greedily decoded per eval for BLEU/WER/F1 "
+                     "(-1: every evaluated example).")
 flags.DEFINE_enum("mixing", "uniform", ["uniform", "proportional", "temperature"],
                   "How problems are sampled: uniform (mixture weights), proportional to size, or "
                   "size**(1/T) (--mixing_temperature).")

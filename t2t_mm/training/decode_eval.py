@@ -1,6 +1,6 @@
 """Decode-based eval metrics: greedy decodes of a few dev examples scored with the metrics the problem
-declares (sacreBLEU with its signature, WER/CER, exact-tree rate and bracket F1), using the decoding
-engineer's greedy_decode and t2t_mm.metrics so mm-decoder and the trainer agree."""
+declares (sacreBLEU with its signature, WER/CER, exact-tree rate and bracket F1), using
+t2t_mm.decoding's greedy_decode and t2t_mm.metrics so mm-decoder and the trainer agree."""
 import tensorflow as tf
 from absl import logging
 
@@ -18,7 +18,7 @@ class DecodeScorer:
     every step, so an untrained model that never says EOS costs max_length full passes; hypotheses far
     longer than every reference would only be scored worse anyway."""
 
-    def __init__(self, model, data_dir, hparams, max_examples=32):
+    def __init__(self, model, data_dir, hparams, max_examples=-1):
         self.model = model
         self.data_dir = data_dir
         self.max_length = int(hparams.max_length)
@@ -39,31 +39,33 @@ class DecodeScorer:
     def wanted(self, problem):
         return [m for m in getattr(problem, "eval_metrics", ()) if m in DECODE_METRICS]
 
-    def score(self, problem, batches, element_spec=None):
-        """{metric: value} over up to max_examples examples of the given eval batches."""
+    def score(self, problem, batches, element_spec=None, references=None):
+        """{metric: value} over up to max_examples (-1: all) examples of the given eval batches, scored
+        against `references` (batches of the same shapes; default: `batches` themselves)."""
         wanted = self.wanted(problem)
-        if not wanted or not batches or problem.target_modality != "symbol" or self.max_examples <= 0:
+        if not wanted or not batches or problem.target_modality != "symbol" or self.max_examples == 0:
             return {}
         vocab = problem.vocab(self.data_dir)
-        hypotheses, references, sources = [], [], []
-        left = self.max_examples
-        chosen = []
-        for features in batches:
+        hypotheses, texts, sources = [], [], []
+        left = self.max_examples if self.max_examples > 0 else sum(int(b["targets"].shape[0]) for b in batches)
+        chosen, truth = [], []
+        for features, reference in zip(batches, references or batches):
             if left > 0:
                 chosen.append({k: v[:left] for k, v in features.items()})
+                truth.append({k: v[:left] for k, v in reference.items()})
                 left -= int(chosen[-1]["targets"].shape[0])
         longest = max(int(tf.reduce_max(tf.reduce_sum(tf.cast(f["targets"] > 0, tf.int32), 1))) for f in chosen)
         decoder = self._decoder(problem.name, element_spec, longest)
-        for features in chosen:
+        for features, reference in zip(chosen, truth):
             ids = decoder(features)["ids"].numpy()
             hypotheses += [vocab.decode(row) for row in ids]
-            references += [vocab.decode(row) for row in features["targets"].numpy()]
+            texts += [vocab.decode(row) for row in reference["targets"].numpy()]
             if problem.input_modality == "symbol":
-                sources += [vocab.decode(row) for row in features["inputs"].numpy()]
+                sources += [vocab.decode(row) for row in reference["inputs"].numpy()]
         result = {"decoded_examples": len(hypotheses)}
         for metric in wanted:
             try:
-                result.update(_score(metric, sources, references, hypotheses))
+                result.update(_score(metric, sources, texts, hypotheses))
             except Exception as exc:  # a metric bug must not kill hours of training: report it instead
                 logging.warning("eval of %s: metric %s failed: %s", problem.name, metric, exc)
                 result[f"{metric}_error"] = f"{type(exc).__name__}: {exc}"

@@ -60,14 +60,21 @@ class Progress:
         return line
 
     def eval(self, step, problem, result):
+        """One line per problem: each metric with its shuffled-input value beside it, e.g.
+        'acc 0.912 (shuffled 0.401)', and how many dev examples were scored."""
         parts = []
         for key, label in (("accuracy", "acc"), ("top1", "top1"), ("top5", "top5"), ("log_ppl", "log_ppl"),
-                           ("wer", "wer"), ("cer", "cer"), ("bracket_f1", "bracket_f1"),
+                           ("bleu", "bleu"), ("wer", "wer"), ("cer", "cer"), ("bracket_f1", "bracket_f1"),
                            ("exact_tree", "exact_tree")):
             if key in result:
-                parts.append(f"{label} {result[key]:.3f}")
-        if "bleu" in result:
-            parts.append(f"bleu {result['bleu']:.1f} (sacrebleu {result.get('bleu_signature', '')})")
+                digits = 1 if key == "bleu" else 3
+                shuffled = result.get(f"{key}_shuffled")
+                part = f"{label} {result[key]:.{digits}f}"
+                parts.append(part if shuffled is None else f"{part} (shuffled {shuffled:.{digits}f})")
+        if "examples" in result:
+            parts.append(f"n={int(result['examples'])}")
+        if "bleu_signature" in result:
+            parts.append(f"(sacrebleu {result['bleu_signature']})")
         parts += [f"({key[:-len('_error')]} failed: {value})" for key, value in result.items()
                   if key.endswith("_error")]
         line = f"eval  step {step:<7} {problem:<22} " + "  ".join(parts)

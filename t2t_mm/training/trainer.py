@@ -37,7 +37,7 @@ class TrainConfig:
     hparams: str = ""
     model: str = "multimodel"
     train_steps: int = 1000
-    eval_steps: int = 20
+    eval_steps: int = -1             # dev batches per eval; -1: the whole dev split, 0: no eval
     eval_every: int = 1000
     save_every: int = 1000
     keep_checkpoint_max: int = 5
@@ -47,7 +47,7 @@ class TrainConfig:
     tpu: str = None
     log_every: int = 100
     jit_compile: bool = False
-    decode_examples: int = 16
+    decode_examples: int = -1        # dev examples decoded per eval; -1: every evaluated example
     export: bool = False
 
     def check(self):
@@ -56,7 +56,10 @@ class TrainConfig:
                 raise UserError(f"--{name} is required (mm-trainer --problems=A,B --data_dir=D --output_dir=O)")
         if self.train_steps < 0:
             raise UserError(f"--train_steps={self.train_steps} must be >= 0")
-        for name in ("eval_every", "save_every", "log_every", "eval_steps", "keep_checkpoint_max"):
+        for name in ("eval_steps", "decode_examples"):
+            if getattr(self, name) < -1:
+                raise UserError(f"--{name}={getattr(self, name)} must be >= -1 (-1: the whole dev split)")
+        for name in ("eval_every", "save_every", "log_every", "keep_checkpoint_max"):
             if getattr(self, name) < 0:
                 raise UserError(f"--{name}={getattr(self, name)} must be >= 0 (0 turns it off where that "
                                 "makes sense)")

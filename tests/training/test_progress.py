@@ -16,8 +16,10 @@ def test_progress_lines_rates_eta_and_build_notice():
     assert progress.format_duration(3060) == "51m" and progress.format_duration(7500) == "2h05m"
     assert progress.format_duration(42) == "42s"
     eval_line = p.eval(2000, "mini_translate_ende", {"accuracy": 0.71, "log_ppl": 1.38, "bleu": 23.4,
-                                                     "bleu_signature": "nrefs:1|case:mixed|tok:13a"})
-    assert eval_line == ("eval  step 2000    mini_translate_ende    acc 0.710  log_ppl 1.380  "
-                         "bleu 23.4 (sacrebleu nrefs:1|case:mixed|tok:13a)")
+                                                     "bleu_signature": "nrefs:1|case:mixed|tok:13a",
+                                                     "accuracy_shuffled": 0.2, "bleu_shuffled": 1.5,
+                                                     "examples": 200})
+    assert eval_line == ("eval  step 2000    mini_translate_ende    acc 0.710 (shuffled 0.200)  log_ppl 1.380  "
+                         "bleu 23.4 (shuffled 1.5)  n=200  (sacrebleu nrefs:1|case:mixed|tok:13a)")
     p.saved("run/ckpt-2000")
     assert out.getvalue().splitlines()[-1] == "saved checkpoint run/ckpt-2000"
