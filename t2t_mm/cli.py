@@ -5,7 +5,7 @@ import sys
 
 from absl import app, flags
 
-from t2t_mm import plugins, registry
+from t2t_mm import native_log, plugins, registry
 from t2t_mm.data import shard_check
 from t2t_mm.errors import UserError
 
@@ -58,6 +58,7 @@ def start(main):
     """Runs main(argv) under absl after loading plugins; UserErrors become one-paragraph errors."""
 
     def wrapped(argv):
+        native_log.install()   # TF's own log lines stay off the terminal (T2T_MM_VERBOSE=1 keeps them)
         try:
             load_plugins(FLAGS.usr_dir)
             if FLAGS.registry_help:

@@ -460,3 +460,43 @@ def test_usr_dir_that_registers_nothing_says_so(tmp_path, capfd):
     plugins.import_usr_dir(str(usr))
     err = capfd.readouterr().err
     assert f"--usr_dir={usr} registered nothing (imported: helpers.py)" in err
+
+
+# --- 13. TensorFlow's own log lines stay off the terminal -------------------------------------------------
+_PROGRAM = '''
+import os, sys
+from absl import logging
+from t2t_mm import cli
+
+
+def main(argv):
+    import tensorflow as tf
+    tf.train.Checkpoint(v=tf.Variable(1.0)).save(os.path.join(sys.argv[1], "ckpt"))   # logs an INFO line
+    os.write(2, b"E0000 00:00:1764536050.123456   12345 mkl_util.h:123] oneDNN supports DT_INT32 only "
+                b"on platforms with AVX-512\\n")                                     # as TF's C++ side does
+    os.write(2, b"native but not a log line\\n")
+    logging.warning("a warning of ours")
+    print("error: a message of ours", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.start(main)
+'''
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path, verbose):
+    import subprocess
+    import sys
+    program = tmp_path / "program.py"
+    program.write_text(_PROGRAM)
+    env = dict(os.environ, T2T_MM_VERBOSE="1" if verbose else "0")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    done = subprocess.run([sys.executable, str(program), str(tmp_path)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for ours in ("error: a message of ours", "native but not a log line", "a warning of ours"):
+        assert ours in done.stderr
+    tf_lines = [line for line in done.stderr.splitlines() if "functional_saver" in line or "oneDNN" in line]
+    assert len(tf_lines) == (2 if verbose else 0), done.stderr
