@@ -34,6 +34,7 @@ setup(
         "soundfile",
         "pillow",
         "matplotlib",
+        "tensorboard",   # the README's `tensorboard --logdir`: TensorFlow 2.21 no longer installs it
     ],
     extras_require={"test": ["pytest"]},
     entry_points={
