@@ -500,3 +500,40 @@ def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path, verbose):
         assert ours in done.stderr
     tf_lines = [line for line in done.stderr.splitlines() if "functional_saver" in line or "oneDNN" in line]
     assert len(tf_lines) == (2 if verbose else 0), done.stderr
+
+
+# --- 14. TensorBoard is installed with the package and reads every problem's tags -------------------------
+def test_setup_depends_on_tensorboard_and_its_command_is_installed():
+    import ast
+    import shutil
+    import sys
+    setup = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "setup.py")
+    call = next(node for node in ast.walk(ast.parse(open(setup).read()))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup")
+    requires = next(ast.literal_eval(k.value) for k in call.keywords if k.arg == "install_requires")
+    assert any(r.split(">")[0].split("=")[0].strip() == "tensorboard" for r in requires)
+    bin_dir = os.path.dirname(sys.executable)
+    assert shutil.which("tensorboard", path=bin_dir), "the README's `tensorboard --logdir` is not installed"
+
+
+def test_tensorboard_event_accumulator_sees_every_problems_train_and_eval_tags(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+    from t2t_mm import plugins
+    from t2t_mm.training import trainer
+    fakes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "training", "fake_plugins")
+    plugins.load_all(fakes)
+    problems = ["fake_image_class", "fake_text_copy"]
+    out = tmp_path / "run"
+    config = trainer.TrainConfig(
+        problems=",".join(problems), data_dir=str(tmp_path / "data"), output_dir=str(out),
+        model="fake_multimodel", hparams="hidden_size=16,learning_rate_warmup_steps=10", train_steps=6,
+        eval_every=0, save_every=0, log_every=1000, eval_steps=1, decode_examples=0, distribution="one_device")
+    trainer.Trainer(config).run()
+    accumulator = event_accumulator.EventAccumulator(str(out), size_guidance={event_accumulator.TENSORS: 0})
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["tensors"]) | set(accumulator.Tags()["scalars"])
+    for name in problems:
+        assert f"{name}/train/loss" in tags, sorted(tags)
+        assert any(t.startswith(f"{name}/eval/") for t in tags), sorted(tags)
+        meta = accumulator.SummaryMetadata(f"{name}/train/loss")
+        assert meta.plugin_data.plugin_name == "scalars"   # shown in TensorBoard's scalars dashboard
