@@ -227,6 +227,9 @@ def build(name, scale=None):
     parameters = inspect.signature(function).parameters
     if "scale" in parameters:
         experiment = function(scale=scale) if scale else function()
+        if isinstance(experiment, Experiment) and not experiment.scale:
+            default = parameters["scale"].default
+            experiment.scale = scale or ("" if default is inspect.Parameter.empty else str(default))
     elif scale:
         raise UserError(f"experiment '{name}' has one scale only (its function takes no 'scale'): drop --scale")
     else:

@@ -2,6 +2,7 @@
 written from run folders (tables, directions, seeds and spread, plots), without training anything."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -150,3 +151,24 @@ def test_a_folder_holding_another_run_is_refused(tmp_path):
         json.dump({"identity": dict(item.identity(), hparams="seed=99")}, f)
     with pytest.raises(UserError, match=r"already holds a different run \(hparams: was 'seed=99', now 'seed=1'\)"):
         runner.check_folder(str(tmp_path), item)
+
+
+def test_dry_run_prints_the_plan_and_the_state_of_each_folder(tmp_path, capsys):
+    options = execute.Options(experiment="fake_joint_vs_single", output_dir=str(tmp_path), scale="large",
+                              seeds=(1, 2), dry_run=True)
+    assert execute.run(options) == 0
+    plan_text = capsys.readouterr().out
+    assert "fake_joint_vs_single (large scale): 4 run(s), 40 trainer steps in all" in plan_text
+    assert re.search(r"copy_joint/seed2 +fake_text_copy,fake_image_class .* 16 steps \(8/problem\)  \[new\]", plan_text)
+    assert not os.listdir(tmp_path)                                          # a dry run writes nothing
+
+
+def test_unknown_experiment_and_scale_are_user_errors():
+    from t2t_mm.errors import RegistryError
+    with pytest.raises(RegistryError, match="no experiment named 'fake_joint_vs_singel'. Did you mean: fake_joint_vs_single"):
+        build("fake_joint_vs_singel")
+    with pytest.raises(UserError, match="experiment 'tiny_parsing_learning_rate' has one scale only"):
+        build("tiny_parsing_learning_rate", scale="paper")
+    with pytest.raises(UserError, match="--output_dir is required"):
+        execute.prepare(execute.Options(experiment="paper_table3", output_dir=None))
+    assert "fake_joint_vs_single  [The fake text-copy problem alone" in registry.help_text()
