@@ -78,8 +78,9 @@ class CheckpointKeeper:
         self.checkpoint = tf.train.Checkpoint(**trackables)
         directory = output_dir if is_chief else os.path.join(output_dir, f".worker_scratch_{task_id}")
         self.directory = directory
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, directory, max_to_keep=max(int(keep_max), 1), checkpoint_name=PREFIX)
+        self.keep_max = max(int(keep_max), 1)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, directory, max_to_keep=self.keep_max,
+                                                  checkpoint_name=PREFIX)
         self.last_saved = None
 
     def latest(self):
@@ -94,7 +95,21 @@ class CheckpointKeeper:
         """
         path = restore_newest(self.checkpoint, self.output_dir, note, set_aside=self.is_chief)
         self.last_saved = path
+        if path and self.is_chief:
+            self._track_what_is_on_disk(path)
         return path
+
+    def _track_what_is_on_disk(self, restored):
+        """The manager rotates by its state file: rewrite that to list the checkpoints really on disk
+        (a damaged one set aside, one the file had lost), newest = the one restored, so rotation never
+        deletes a good checkpoint to make room for a phantom, nor forgets one it should rotate."""
+        present = [p for _, p in reversed(run_folder.checkpoint_candidates(self.output_dir))
+                   if os.path.exists(p + ".index")]
+        tf.compat.v1.train.update_checkpoint_state(
+            self.output_dir, restored, all_model_checkpoint_paths=present,
+            all_model_checkpoint_timestamps=[os.path.getmtime(p + ".index") for p in present])
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=self.keep_max,
+                                                  checkpoint_name=PREFIX)
 
     def save(self, step):
         path = self.manager.save(checkpoint_number=int(step))

@@ -128,6 +128,18 @@ def test_truncated_newest_data_file_is_named_and_set_aside(tmp_path, capsys):
     assert os.path.exists(out / "damaged" / os.path.basename(data))    # kept for inspection, not deleted
 
 
+def test_rotation_after_a_fallback_keeps_keep_max_real_checkpoints(tmp_path):
+    out = tmp_path / "run"
+    _three_checkpoints(out)
+    data = next(n for n in run_folder.checkpoint_files(str(out / "ckpt-6")) if ".data-" in n)
+    with open(data, "r+b") as f:
+        f.truncate(16)
+    _train(out, problems="fake_text_copy", train_steps=5, save_every=1, keep_checkpoint_max=3)
+    assert _ckpts(out) == [2, 4, 5]        # the damaged ckpt-6 made no room: three real ones are kept
+    _train(out, problems="fake_text_copy", train_steps=6, save_every=1, keep_checkpoint_max=3)
+    assert _ckpts(out) == [4, 5, 6]        # and ordinary rotation goes on
+
+
 def test_no_restorable_checkpoint_is_an_error_not_a_restart(tmp_path):
     out = tmp_path / "run"
     _three_checkpoints(out)
