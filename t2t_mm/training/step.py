@@ -1,5 +1,10 @@
-"""The compiled steps: one training tf.function per problem, built on first use and reused for the whole
-run (trace_counts lets tests prove it stays so), and one eval tf.function per problem.
+"""The compiled steps: one training tf.function per kind of problem, built on first use and reused for
+the whole run (trace_counts lets tests prove it stays so), and one eval tf.function per problem.
+
+Problems that run the same nets (the same input and output modality nets: all text-to-text problems of
+the shared vocabulary, say) share one training step: their graphs are identical, since the command
+token comes from each batch's target_space_id, so the five translation directions and parsing trace
+and compile once instead of six times.
 
 A training step reads its batch from the problem's distributed iterator INSIDE the tf.function (so the
 trace does not depend on the batch's bucket length), runs the forward/backward pass on every replica,
@@ -44,11 +49,24 @@ class CompiledSteps:
         self._eval = {}
 
     # --- training -------------------------------------------------------------------------------------
+    def share_key(self, name):
+        """Problems with equal keys run the same graph (see the module doc)."""
+        spec = self.specs[name]
+        return (spec.input_modality, spec.target_modality, spec.vocab_size, spec.num_classes)
+
     def train(self, name):
-        """The problem's training step: fn(distributed_iterator, step int64) -> dict of reduced floats."""
-        if name not in self._train:
-            self._train[name] = self._build_train(name)
-        return self._train[name]
+        """The problem's training step: fn(distributed_iterator, step int64) -> dict of reduced floats.
+        Traced under the name of the first problem of its kind (trace_counts[that name])."""
+        key = self.share_key(name)
+        if key not in self._train:
+            self._train[key] = self._build_train(name)
+        return self._train[key]
+
+    def traced_as(self, name):
+        """The problem whose name the step of `name` was traced under (itself or an earlier problem of
+        its kind); None before the step exists."""
+        step = self._train.get(self.share_key(name))
+        return None if step is None else step.traced_as
 
     def _forward_backward(self, name):
         spec, smoothing = self.specs[name], float(self.hparams.label_smoothing)
@@ -90,17 +108,20 @@ class CompiledSteps:
             outputs = strategy.run(replica_step, args=(next(iterator), step))
             return {k: strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in outputs.items()}
 
+        train_step.traced_as = name
         return train_step
 
     # --- evaluation -----------------------------------------------------------------------------------
     def eval(self, name, element_spec=None):
-        """fn(features) -> sums of the eval statistics of one batch, plus the model's MoE stats.
+        """fn(features) -> sums of the eval statistics of one batch, plus the model's MoE stats (shared
+        by the problems of one kind, as the training step).
 
         element_spec (the eval dataset's) gives the function a signature with free batch and length, so
         batches of any bucket length and the short last batch share one trace."""
-        if name not in self._eval:
-            self._eval[name] = self._build_eval(name, element_spec)
-        return self._eval[name]
+        key = self.share_key(name)
+        if key not in self._eval:
+            self._eval[key] = self._build_eval(name, element_spec)
+        return self._eval[key]
 
     def _build_eval(self, name, element_spec):
         spec, model = self.specs[name], self.model

@@ -223,10 +223,11 @@ class Trainer:
         results = {}
         while step < config.train_steps:
             name = self.sampler.problem_at(step)
-            traces, began = self.steps.trace_counts[name], time.perf_counter()
+            traced_as = self.steps.traced_as(name) or name
+            traces, began = self.steps.trace_counts[traced_as], time.perf_counter()
             outputs = self.steps.train(name)(self._iterator(name, start), tf.constant(step + 1, tf.int64))
             outputs = {k: float(v) for k, v in outputs.items()}
-            compiled = time.perf_counter() - began if self.steps.trace_counts[name] > traces else None
+            compiled = time.perf_counter() - began if self.steps.trace_counts[traced_as] > traces else None
             loss = outputs["loss"] + outputs["aux_loss"]
             if not math.isfinite(loss):
                 self._stop_on_bad_loss(step + 1, name, f"training loss became {loss}")
