@@ -108,7 +108,7 @@ def run(options):
         if options.datagen:
             missing = runner.missing_data(spec.union_problems(planned), data_dir)
             if missing:
-                tmp_dir = options.tmp_dir or os.path.join(output_dir, "tmp")
+                tmp_dir = os.path.abspath(os.path.expanduser(options.tmp_dir or os.path.join(output_dir, "tmp")))
                 _say(f"generating the data of {', '.join(missing)} (mm-datagen, into {data_dir})")
                 runner.datagen(missing, data_dir, tmp_dir, options.mini_scale, options.usr_dir)
         failed = _train_all(planned, output_dir, data_dir, settings)
