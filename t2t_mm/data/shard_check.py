@@ -11,6 +11,7 @@ main) then reads every shard this process opened through and raises the error na
 """
 import contextlib
 import os
+import re
 import struct
 import sys
 
@@ -19,6 +20,7 @@ from t2t_mm.data.data_errors import CorruptDataError
 FULL_CHECK_BYTES = 256 << 20
 _checked = set()
 _opened = {}   # path -> problem, every shard verify() passed to a pipeline in this process
+_RECORD_ERROR = re.compile(r"(corrupted|truncated) record at \d+")   # TFRecord reader's DataLoss messages
 
 
 def _corrupt(path, problem, why):
@@ -97,7 +99,8 @@ def naming_corrupt_shards():
         yield
     except Exception as exc:
         tf = sys.modules.get("tensorflow")
-        if tf is None or not isinstance(exc, tf.errors.DataLossError) or not _opened:
+        if (tf is None or not isinstance(exc, tf.errors.DataLossError) or not _opened
+                or not _RECORD_ERROR.search(str(exc))):   # e.g. a damaged checkpoint: not ours to name
             raise
         size = sum(os.path.getsize(p) for p in _opened if os.path.exists(p))
         print(f"a TFRecord shard is damaged; reading the {len(_opened)} shards in use ({size / 2**20:,.0f} MiB) "

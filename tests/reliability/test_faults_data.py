@@ -245,6 +245,15 @@ def test_damaged_shard_is_named_with_the_command_that_rewrites_it(ende_data, tmp
     assert shard in message and f"mm-datagen --problem=mini_translate_ende --data_dir={data_dir}" in message
 
 
+def test_data_loss_that_is_not_a_shard_record_passes_through(monkeypatch):
+    import tensorflow as tf
+    from t2t_mm.data import shard_check
+    monkeypatch.setattr(shard_check, "_opened", {"/nonexistent/shard": None})
+    with pytest.raises(tf.errors.DataLossError, match="table file"):   # e.g. a damaged checkpoint
+        with shard_check.naming_corrupt_shards():
+            raise tf.errors.DataLossError(None, None, "Unable to open table file ckpt-3.index")
+
+
 def test_truncated_large_shard_is_named_before_reading(ende_data, tmp_path, monkeypatch):
     from t2t_mm import registry
     from t2t_mm.data import shard_check
