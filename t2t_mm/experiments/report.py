@@ -32,6 +32,8 @@ def collect(experiment, planned, output_dir):
             "folder": item.folder, "status": state,
             "final_step": max((int(r["step"]) for r in finals.values()), default=None),
             "final": {p: results_lib.numeric_items(r) for p, r in sorted(finals.items())},
+            "steps_on_problem": {p: int(results_lib.problem_steps(folder, p, [int(r["step"])])[0])
+                                 for p, r in sorted(finals.items())},
             "_records": finals}
     tables = [_table(table, runs) for table in experiment.tables]
     for entry in runs.values():
@@ -224,10 +226,11 @@ def _finals_section(collected):
             keys = []
             for values in info["final"].values():
                 keys += [k for k in values if k not in keys]
-            rows = [[problem] + [f"{values[k]:.4g}" if k in values else "" for k in keys]
+            rows = [[problem, info["steps_on_problem"].get(problem, "")] +
+                    [f"{values[k]:.4g}" if k in values else "" for k in keys]
                     for problem, values in info["final"].items()]
             blocks.append(f"**{name}**, seed {seed} (step {info['final_step']}, {info['status']})\n\n" +
-                          _md_table(["Problem"] + keys, rows))
+                          _md_table(["Problem", "Steps on it"] + keys, rows))
     return "\n\n".join(blocks)
 
 
@@ -246,6 +249,13 @@ def write(experiment, planned, output_dir, plots=()):
              "fraction of greedily decoded dev parses that match the reference tree exactly. Cells are the "
              "final dev eval of each run; with several seeds, mean ± sample std (n seeds). 'Same' in a "
              "direction means a difference within the seeds' spread (or none).", ""]
+    seeds = sorted({int(s) for entry in collected["runs"].values() for s in entry["seeds"]})
+    if len(seeds) == 1:
+        parts += [f"Seed: {seeds[0]}, one run per setting, so no spread (mm-experiment --seeds=1,2,3 trains "
+                  "each run with several seeds).", ""]
+    else:
+        parts += [f"Seeds: {', '.join(map(str, seeds))} (each run trained with each; cells are mean ± std "
+                  "over them, each seed's value is in results.json).", ""]
     if experiment.notes:
         parts += [experiment.notes, ""]
     for table, summary in zip(experiment.tables, collected["tables"]):

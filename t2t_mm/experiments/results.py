@@ -4,6 +4,7 @@ written by the trainer's summaries), its problems.json (mixture weights) and hpa
 Only a few keys are relied on (step, problem, and the metric keys of spec.METRICS, first found wins);
 anything else the evaluator writes is carried along as it is, and a missing key is a missing value,
 never an error."""
+import functools
 import json
 import math
 import os
@@ -101,8 +102,14 @@ def problem_steps(run_dir, problem, steps):
         return [s * float(weights[problem]) for s in steps]
     hparams = _read_json(os.path.join(run_dir, "hparams.json")) or {}
     seed = (hparams.get("values") or hparams).get("seed", 1234) if isinstance(hparams, dict) else 1234
-    from t2t_mm.training.sampler import ProblemSampler
-    sampler = ProblemSampler(weights, int(seed))
-    hits = np.fromiter((sampler.problem_at(t) == problem for t in range(last)), dtype=bool, count=last)
-    cumulative = np.concatenate([[0], np.cumsum(hits)])
+    drawn = _drawn(tuple(sorted(weights.items())), int(seed), int(last))
+    cumulative = np.concatenate([[0], np.cumsum(drawn == problem)])
     return [float(cumulative[int(s)]) for s in steps]
+
+
+@functools.lru_cache(maxsize=16)
+def _drawn(weights, seed, steps):
+    """The problem of each of the first `steps` trainer steps (the trainer's own sampler)."""
+    from t2t_mm.training.sampler import ProblemSampler
+    sampler = ProblemSampler(dict(weights), seed)
+    return np.array([sampler.problem_at(t) for t in range(steps)], dtype=object)

@@ -172,3 +172,42 @@ def test_unknown_experiment_and_scale_are_user_errors():
     with pytest.raises(UserError, match="--output_dir is required"):
         execute.prepare(execute.Options(experiment="paper_table3", output_dir=None))
     assert "fake_joint_vs_single  [The fake text-copy problem alone" in registry.help_text()
+
+
+def test_paper_tables_report_in_the_papers_layout(tmp_path):
+    """paper_tables' report from run folders holding the keys the evaluator writes (class problems: top1,
+    parsing: exact_tree), without training: each table's layout, rows for ours and the paper's, plots."""
+    experiment = build("paper_tables")
+    planned = plan(experiment)
+    for item in planned:
+        records = []
+        for problem in item.problems:
+            quality = 0.1 * len(item.problems) ** 0.5            # joint runs do "better" here
+            if problem.startswith("mini_image_classes"):
+                values = {"top1": 0.2 + quality, "top5": 0.6, "log_ppl": 2.0 - quality}
+            else:
+                values = {"accuracy": 0.5 + quality / 2, "log_ppl": 1.0 - quality / 2,
+                          "accuracy_shuffled": 0.3, "log_ppl_shuffled": 2.5}
+                if problem == "mini_parsing":
+                    values["exact_tree"] = 0.1 + quality / 10
+            records += [{"step": step, "problem": problem, **values} for step in (item.train_steps // 2, item.train_steps)]
+        write_evals(tmp_path / item.folder, records, {p: 1.0 for p in item.problems}, train_steps=item.train_steps)
+    collected, plots = execute.write_report(experiment, planned, str(tmp_path))
+    report = (tmp_path / "report.md").read_text()
+
+    assert "| Problem | Joint (mini_suite, 9 problems): log(perplexity) | Joint (mini_suite, 9 problems): accuracy | " \
+           "Single problem: log(perplexity) | Single problem: accuracy |" in report
+    assert "| ImageNet (paper) | 1.70 | 66.00% | 1.60 | 67.00% |" in report
+    assert re.search(r"^\| mini_image_classes \(ImageNet twin\) \(ours\) \| 1\.70 \| 50\.00% \| 1\.90 \| 30\.00% \|$", report, re.M)
+    assert "| Problem | Metric | Alone | W/ image classes | W/ all 9 |" in report
+    assert "| WSJ parsing (paper) | full tree | 11.27% | 16.17% | 17.23% |" in report
+    assert "| Problem | All blocks: log(perplexity) | All blocks: accuracy | Without MoE: log(perplexity) |" in report
+    assert "| WMT EN→FR (paper) | 1.20 | 76.00% | 1.30 | 74.00% | 1.40 | 72.00% |" in report
+    assert "W/ all 9 vs Alone on mini_parsing: better here" in report and "as in the paper" in report
+    assert "not re-checked" in report                                       # the provenance of the paper's numbers
+    table2 = next(t for t in collected["tables"] if t["name"] == "table2")
+    assert {c["problem"] for c in table2["comparisons"]} == {"mini_image_classes", "mini_translate_ende",
+                                                              "mini_speech", "mini_parsing"}
+    assert table2["cells"]["mini_speech"]["single"]["log_ppl"]["run"] == "alone_speech"
+    assert {os.path.basename(p) for p in plots} >= {"mini_parsing.png", "mini_image_classes.png",
+                                                   "mini_translate_enfr.png", "mini_speech.png"}
