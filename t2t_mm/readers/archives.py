@@ -6,7 +6,8 @@ that passes through a symbolic link of the archive (``a -> .``, ``b -> a/a/../..
 that only resolves outside once ``a`` exists on disk) are refused with an error naming the member.
 Each member is then checked again against what is already on disk as it is extracted, through
 Python's ``tarfile`` 'data' filter where this Python has it. Device files and FIFOs are refused.
-Extraction is idempotent: a done-marker skips archives already unpacked; a partial one is redone.
+Extraction is idempotent: a done-marker skips archives already unpacked; a partial one is redone
+(over what it left, which the checks above and the filter see as already on disk).
 The extracted tree is walked without following its links (t2t_mm.readers.walk).
 """
 
@@ -107,8 +108,6 @@ def extract(archive_path, target_dir):
     marker = os.path.join(target_dir, _DONE)
     if os.path.exists(marker):
         return target_dir
-    if os.path.lexists(target_dir):
-        shutil.rmtree(target_dir)   # a partial earlier extraction (no marker): redo it from scratch
     try:
         with tarfile.open(archive_path, "r:*") as tar:
             check_members(tar, archive_path, target_dir)
