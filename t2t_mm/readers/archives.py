@@ -103,6 +103,9 @@ def check_members(tar, archive_path, target_dir):
             raise UnsafeArchiveError("%s is a device file or FIFO; refusing to extract it." % where)
 
 
+_FILTER_ERRORS = (tarfile.FilterError,) if hasattr(tarfile, "FilterError") else ()   # none: catches nothing
+
+
 def extract(archive_path, target_dir):
     """Unpacks an archive into ``target_dir`` after checking every member; returns target_dir."""
     marker = os.path.join(target_dir, _DONE)
@@ -125,9 +128,6 @@ def extract(archive_path, target_dir):
     with open(marker, "w"):
         pass
     return target_dir
-
-
-_FILTER_ERRORS = (getattr(tarfile, "FilterError", ()),) if hasattr(tarfile, "FilterError") else ()
 
 
 def _check_on_disk(member, archive_path, target_dir):
