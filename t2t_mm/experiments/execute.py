@@ -53,6 +53,12 @@ def prepare(options):
     experiment = spec.build(options.experiment, options.scale)
     planned = spec.plan(experiment, options.steps_per_problem, options.train_steps, options.seeds,
                         options.hparams, options.runs)
+    from t2t_mm import hparams as hparams_lib
+    for hparams_set, overrides in sorted({(p.run.hparams_set, p.hparams) for p in planned}):
+        try:  # a wrong key fails here, once, not in every run's trainer
+            hparams_lib.create_hparams(hparams_set, overrides)
+        except UserError as exc:
+            raise UserError(f"{exc}\n(in the overrides '{overrides}' of experiment {experiment.name})") from exc
     settings = {
         "eval_steps": experiment.eval_steps if options.eval_steps is None else options.eval_steps,
         "decode_examples": experiment.decode_examples if options.decode_examples is None else options.decode_examples,

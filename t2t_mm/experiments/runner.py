@@ -90,7 +90,7 @@ def _stream(command, log_path, echo):
     with open(log_path, "a") as log:
         log.write(f"\n# {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   bufsize=1)
+                                   bufsize=1, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # lines as they come
         try:
             for line in process.stdout:
                 log.write(line)

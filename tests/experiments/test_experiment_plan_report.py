@@ -169,6 +169,8 @@ def test_unknown_experiment_and_scale_are_user_errors():
         build("fake_joint_vs_singel")
     with pytest.raises(UserError, match="experiment 'tiny_parsing_learning_rate' has one scale only"):
         build("tiny_parsing_learning_rate", scale="paper")
+    with pytest.raises(UserError, match="has no 'moe_experts' .*Did you mean: moe_num_experts"):
+        execute.prepare(execute.Options(experiment="paper_table3", output_dir="o", hparams="moe_experts=4"))
     with pytest.raises(UserError, match="--output_dir is required"):
         execute.prepare(execute.Options(experiment="paper_table3", output_dir=None))
     assert "fake_joint_vs_single  [The fake text-copy problem alone" in registry.help_text()
