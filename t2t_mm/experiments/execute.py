@@ -104,6 +104,11 @@ def run(options):
     if options.dry_run:
         return 0
     os.makedirs(output_dir, exist_ok=True)
+    with runner.hold(output_dir):
+        return _run_locked(options, experiment, planned, settings, output_dir)
+
+
+def _run_locked(options, experiment, planned, settings, output_dir):
     if not options.report_only:
         for item in planned:
             runner.check_folder(output_dir, item)  # refuse a mixed-up folder before hours of training

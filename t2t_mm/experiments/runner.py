@@ -6,6 +6,7 @@ A folder holds run.json (what the run is: problems, hparams set, overrides, seed
 done.json once the trainer exited cleanly at its train_steps. A rerun skips folders with done.json and
 restarts the others, which resume from their last checkpoint; a folder whose run.json says it is some
 other run is refused rather than mixed up."""
+import contextlib
 import json
 import os
 import subprocess
@@ -23,6 +24,33 @@ LOG_FILE = "train.log"
 
 class RunFailed(Exception):
     pass
+
+
+LOCK_FILE = ".mm-experiment.lock"
+
+
+@contextlib.contextmanager
+def hold(output_dir):
+    """One mm-experiment per --output_dir at a time (two would train the same run into one folder). A
+    flock: the kernel drops it when the process dies, however it dies, so a killed run blocks nothing."""
+    try:
+        import fcntl
+    except ImportError:  # no flock here: not guarded
+        yield
+        return
+    fd = os.open(os.path.join(output_dir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 32).decode("ascii", "replace").strip()
+            raise UserError(f"another mm-experiment (pid {owner or '?'}) is running in --output_dir={output_dir}; "
+                            "wait for it (or stop it), then run this again") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
 
 
 def _read_json(path):

@@ -213,3 +213,12 @@ def test_paper_tables_report_in_the_papers_layout(tmp_path):
     assert table2["cells"]["mini_speech"]["single"]["log_ppl"]["run"] == "alone_speech"
     assert {os.path.basename(p) for p in plots} >= {"mini_parsing.png", "mini_image_classes.png",
                                                    "mini_translate_enfr.png", "mini_speech.png"}
+
+
+def test_one_experiment_per_output_dir_at_a_time(tmp_path):
+    with runner.hold(str(tmp_path)):
+        with pytest.raises(UserError, match=f"another mm-experiment \\(pid {os.getpid()}\\) is running in"):
+            with runner.hold(str(tmp_path)):
+                pass
+    with runner.hold(str(tmp_path)):                                          # released: free again
+        pass
