@@ -546,3 +546,22 @@ def test_tensorboard_event_accumulator_sees_every_problems_train_and_eval_tags(t
         assert any(t.startswith(f"{name}/eval/") for t in tags), sorted(tags)
         meta = accumulator.SummaryMetadata(f"{name}/train/loss")
         assert meta.plugin_data.plugin_name == "scalars"   # shown in TensorBoard's scalars dashboard
+
+
+# --- 8, 9 through mm-trainer: the user sees one line, nothing of TensorFlow's -----------------------------
+@pytest.mark.parametrize("fault", ["max_length", "damaged_shard"])
+def test_mm_trainer_answers_data_faults_with_one_line(ende_data, tmp_path, cli, fault):
+    data_dir = _copy_data(ende_data, tmp_path)
+    args = ["--problems=mini_translate_ende", "--hparams_set=multimodel_tiny", f"--data_dir={data_dir}",
+            f"--output_dir={tmp_path / 'run'}", "--train_steps=2", "--eval_steps=1"]
+    if fault == "max_length":
+        args.append("--hparams=max_length=3")
+        expected = "max_length=3"
+    else:
+        shard = os.path.join(data_dir, "mini_translate_ende-train-00003-of-00004")
+        _flip_payload_byte(shard)
+        expected = f"corrupt TFRecord shard {shard}"
+    result = cli("mm-trainer", *args, timeout=300)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
