@@ -135,6 +135,7 @@ class Trainer:
         self.progress = progress.Progress(config.train_steps, config.log_every, enabled=self.is_chief)
         restored = self._build()
         run_folder.check_problems(config.output_dir, list(self.problems), config.model)
+        self.summaries = summaries.SummaryWriter(config.output_dir, enabled=self.is_chief)  # writes: after checks
         if self.is_chief:
             self._record_run(restored)
 
@@ -191,7 +192,6 @@ class Trainer:
                                             self.specs, config.jit_compile)
         self.evaluator = evaluation.Evaluator(self.problems, self.steps, config.data_dir, self.hparams,
                                               config.eval_steps, config.decode_examples)
-        self.summaries = summaries.SummaryWriter(config.output_dir, enabled=self.is_chief)
         self.iterators = {}
         return restored
 

@@ -167,7 +167,8 @@ def test_decoder_falls_back_to_an_older_checkpoint(tmp_path, decode_data):
 
 # --- 4. a refused resume leaves the run untouched; one-off overrides do not stick -------------------------
 def _snapshot(out):
-    return {n: (out / n).read_bytes() for n in ("hparams.json", "problems.json", "data.json", "checkpoint")}
+    return sorted(os.listdir(out)), {n: (out / n).read_bytes() for n in ("hparams.json", "problems.json",
+                                                                          "data.json", "checkpoint")}
 
 
 def test_refused_resume_leaves_the_run_as_it_was(tmp_path):
