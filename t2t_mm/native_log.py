@@ -4,7 +4,8 @@ TensorFlow's C++ runtime writes absl-formatted lines (``E0000 00:00:1764.. 123 m
 supports DT_INT32 only on platforms with AVX-512``) straight to file descriptor 2, at any time during a
 run and whatever TF_CPP_MIN_LOG_LEVEL says, and its Python side logs INFO lines through absl
 (``I1130 ... functional_saver.py:440] Sharding callback duration``). ``install()`` (called by every
-command-line program) lowers absl's Python verbosity to WARNING, and routes fd 2 through a pipe whose
+command-line program) lowers absl's Python verbosity to WARNING, drops TensorFlow's and Keras's own Python
+log records below ERROR (ours pass), and routes fd 2 through a pipe whose
 reader drops the native log lines and passes everything else on; Python's own sys.stderr is re-opened
 on the real stderr, so our messages and tracebacks never wait on the filter. T2T_MM_VERBOSE=1 keeps all.
 """
@@ -48,10 +49,23 @@ def install():
     handler = logging.get_absl_handler().python_handler
     if getattr(handler, "stream", None) is not None:
         handler.stream = sys.stderr   # absl's Python log lines (our warnings too) go straight out
+    handler.addFilter(_drop_library_records)
     thread = threading.Thread(target=_forward, args=(read_end, real), daemon=True, name="native-log-filter")
     thread.start()
     _state.update(real=real, thread=thread)
     atexit.register(_uninstall)
+
+
+_LIBRARY_FILE = re.compile(r"[/\\](site|dist)-packages[/\\](tensorflow|keras|tf_keras|tensorboard|"
+                           r"tensorflow_datasets)[/\\]")
+
+
+def _drop_library_records(record):
+    """TensorFlow's and Keras's own Python log records below ERROR stay off the terminal; ours pass."""
+    import logging as std_logging
+    if record.levelno >= std_logging.ERROR:
+        return True
+    return not (record.name == "tensorflow" or _LIBRARY_FILE.search(record.pathname or ""))
 
 
 def _forward(read_end, real):
