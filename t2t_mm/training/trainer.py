@@ -76,13 +76,13 @@ def config_from_flags(flags_values):
 
 
 def main_from_flags(flags_values):
-    trainer = Trainer(config_from_flags(flags_values))
+    config = config_from_flags(flags_values)
     try:
-        trainer.run()
-    except OSError as exc:   # disk full, folder made read-only mid-run: one line, not a traceback
-        raise UserError(f"writing to {trainer.config.output_dir} failed: {run_folder.describe_os_error(exc)} "
-                        f"({getattr(exc, 'filename', None) or 'a run file'}); free space or fix the folder, "
-                        "then run the same command again to resume from the last checkpoint") from exc
+        Trainer(config).run()
+    except OSError as exc:   # disk full, a folder made read-only mid-run: one line, not a traceback
+        raise UserError(f"{run_folder.describe_os_error(exc)}: {exc.filename or 'a file'} (mm-trainer "
+                        f"--output_dir={config.output_dir}); free space or fix the folder, then run the same "
+                        "command again to resume from the last checkpoint") from exc
     return 0
 
 

@@ -2,6 +2,7 @@
 missing or truncated checkpoint, a refused resume, another data_dir, a second trainer, bad decoder inputs,
 out-of-range hparams), runs the code a user runs, and asserts the safe outcome or the one-line error
 that docs/RELIABILITY.md promises. Tiny fake problems and models: seconds each."""
+import dataclasses
 import io
 import json
 import os
@@ -382,6 +383,20 @@ def test_disk_full_while_saving_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoints.CheckpointKeeper, "save", full)
     with pytest.raises(UserError, match="the disk is full.*run the same command again to resume"):
         run.run()
+
+
+def test_disk_full_while_writing_the_run_files_is_one_line(tmp_path, monkeypatch):
+    def full(output_dir, entry):
+        raise OSError(28, "No space left on device", os.path.join(output_dir, run_folder.RUNS_FILE))
+    monkeypatch.setattr(run_folder, "append_run", full)
+    with pytest.raises(UserError, match="the disk is full: .*runs.jsonl .*run the same command again"):
+        trainer.main_from_flags(_Flags(dataclasses.asdict(_config(tmp_path / "run", problems="fake_text_copy",
+                                                                  train_steps=2))))
+
+
+class _Flags(dict):
+    """absl's FLAGS as main_from_flags reads them: `name in flags` and flags.name."""
+    __getattr__ = dict.__getitem__
 
 
 def test_tensorflow_disk_full_while_saving_is_one_line(tmp_path, monkeypatch):
