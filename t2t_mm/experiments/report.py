@@ -266,7 +266,9 @@ def write(experiment, planned, output_dir, plots=()):
         parts += [_md_table(header, rows), ""]
         headline = _headline(table, summary)
         if headline:
-            parts += ["Directions:", "", headline, ""]
+            caveat = (" (one seed per run: a direction here is not yet a significant difference; "
+                      "--seeds gives the spread)" if len(seeds) == 1 else "")
+            parts += [f"Directions{caveat}:", "", headline, ""]
         comparisons = _comparison_lines(table, summary)
         if comparisons:
             parts += ["<details><summary>Every comparison, every metric</summary>", "", comparisons, "",
