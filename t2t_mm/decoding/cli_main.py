@@ -163,20 +163,25 @@ def _all_failed(entries, path):
 
 
 def decode_entries(decoder, entries, stderr):
-    """One output line per entry: the decode, or '' for an entry that could not be read (reported)."""
-    prepared, lines = [], [""] * len(entries)
-    for index, (item, error) in enumerate(entries):
-        if error is None:
-            try:
-                prepared.append((index, decoder.inputs_of(item)))
-                continue
-            except UserError as exc:
-                error = exc
-        print(f"error: {error} (skipped: its output line is empty)", file=stderr)
-    results = decoder.decode_inputs([tensor for _, tensor in prepared]) if prepared else []
-    for (index, _), result in zip(prepared, results):
-        lines[index] = decoder.format_line(result)
-    return lines, len(entries) - len(prepared)
+    """One output line per entry: the decode, or '' for an entry that could not be read (reported).
+    Inputs are prepared one batch at a time, so a long list of images never sits in memory at once."""
+    lines, skipped, size = [""] * len(entries), 0, decoder.decode_hp.batch_size
+    for start in range(0, len(entries), size):
+        prepared = []
+        for index, (item, error) in enumerate(entries[start:start + size], start=start):
+            if error is None:
+                try:
+                    prepared.append((index, decoder.inputs_of(item)))
+                    continue
+                except UserError as exc:
+                    error = exc
+            skipped += 1
+            print(f"error: {error} (skipped: its output line is empty)", file=stderr)
+        if prepared:
+            results = decoder.decode_inputs([tensor for _, tensor in prepared])
+            for (index, _), result in zip(prepared, results):
+                lines[index] = decoder.format_line(result)
+    return lines, skipped
 
 
 def stdin_lines(stdin):

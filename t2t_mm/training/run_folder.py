@@ -5,6 +5,7 @@ so mm-trainer and mm-decoder agree on what a run folder holds and refuse the sam
                    rewritten only while the run has no checkpoint, so later --hparams stay one-off
     problems.json  the run's problems and model (fixed), and the data_dir/mixing of the newest invocation
     data.json      what ties the run to its data: the shared vocabulary's fingerprint, the command-token ids
+                   of the run's problems (checked) and a copy of data_dir's whole command-token table
     runs.jsonl     one line per mm-trainer invocation: its start step, pid, --hparams and what they changed
     .lock          flock-ed by the mm-trainer working here; the kernel frees it when that process dies
     ckpt-N.*       tf.train.CheckpointManager's files, listed by its state file `checkpoint`
@@ -31,6 +32,7 @@ LOCK_FILE = ".lock"
 CHECKPOINT_PREFIX = "ckpt"
 CHECKPOINT_STATE = "checkpoint"
 VOCAB_MODEL = "vocab.shared.model"   # t2t_mm.data.vocab.MODEL_FILE (read here as bytes only)
+TARGET_SPACES = "target_spaces.json"  # t2t_mm.data.target_spaces.FILENAME
 
 
 def _read_json(output_dir, name):
@@ -90,7 +92,18 @@ def data_record(data_dir, problems, specs):
     """What the run's ids mean: the vocabulary (when a problem uses it) and each problem's command-token id."""
     uses_vocab = any(getattr(p, "uses_vocab", False) for p in problems.values())
     return {"data_dir": data_dir, "vocab_fingerprint": vocab_fingerprint(data_dir) if uses_vocab else None,
-            "command_tokens": {name: int(spec.target_space_id) for name, spec in sorted(specs.items())}}
+            "command_tokens": {name: int(spec.target_space_id) for name, spec in sorted(specs.items())},
+            "target_spaces": _target_spaces(data_dir)}
+
+
+def _target_spaces(data_dir):
+    """data_dir's whole command-token table as it was (a copy to restore it from, should it be lost)."""
+    try:
+        with open(os.path.join(data_dir, TARGET_SPACES), encoding="utf-8") as f:
+            table = json.load(f)
+        return table if isinstance(table, dict) else None
+    except (OSError, ValueError):
+        return None
 
 
 def check_data(output_dir, current):

@@ -298,7 +298,7 @@ def _decode(decode_run, decode_data, problem, source, **extra):
     config = DecodeConfig(output_dir=decode_run, problem=problem, data_dir=decode_data,
                           problems="decoding_test_copy,decoding_test_shapes,decoding_test_speech",
                           model="decoding_test_model", decode_from_file=str(source),
-                          decode_hparams="beam_size=1", **extra)
+                          **dict(dict(decode_hparams="beam_size=1"), **extra))
     status = main(config, stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
 
@@ -314,7 +314,8 @@ def test_bad_image_files_are_reported_and_skipped(tmp_path, decode_data, decode_
     bomb = _bomb_png(tmp_path / "bomb.png")
     source = tmp_path / "images.txt"
     source.write_text("\n".join([good, str(truncated), str(jpeg), bomb, good]) + "\n")
-    status, out, err = _decode(decode_run, decode_data, "decoding_test_shapes", source)
+    status, out, err = _decode(decode_run, decode_data, "decoding_test_shapes", source,
+                               decode_hparams="beam_size=1,batch_size=2")   # bad inputs across batches
     lines = out.split("\n")[:-1]
     assert status == 1 and len(lines) == 5
     assert lines[0] and lines[4] and lines[0] == lines[4] and lines[1:4] == ["", "", ""]
