@@ -470,3 +470,24 @@ def decode_run(decode_data, tmp_path_factory):
     run_folder.write_data(out, run_folder.data_record(decode_data, {n: registry.problem(n) for n in problems},
                                                       specs))
     return out
+
+
+def test_mm_trainer_cli_says_the_folder_is_in_use_in_one_line(tmp_path):
+    from cli_runner import run_cli
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from t2t_mm.training.run_folder import RunLock; "
+         "RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)", str(out)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = run_cli("mm-trainer", f"--usr_dir={FAKES}", "--model=fake_multimodel", "--problems=fake_text_copy",
+                         f"--data_dir={out}_data", f"--output_dir={out}", "--train_steps=2", "--eval_steps=0",
+                         "--distribution=one_device", timeout=300)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and f"in use by another mm-trainer (pid {holder.pid})" in errors[0]
