@@ -69,6 +69,8 @@ def _drop_library_records(record):
 
 
 def _forward(read_end, real):
+    """Passes on what is not a native log line; keeps draining the pipe even when the real stderr is
+    gone (a full pipe would block TensorFlow's next write, and the process with it)."""
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
         pending = b""
         while True:
@@ -77,11 +79,17 @@ def _forward(read_end, real):
                 break
             pending += chunk
             *lines, pending = pending.split(b"\n")
-            kept = b"".join(line + b"\n" for line in lines if not is_native_log(line))
-            if kept:
-                os.write(real, kept)
-        if pending and not is_native_log(pending):
-            os.write(real, pending)
+            _write(real, b"".join(line + b"\n" for line in lines if not is_native_log(line)))
+        if not is_native_log(pending):
+            _write(real, pending)
+
+
+def _write(fd, data):
+    try:
+        if data:
+            os.write(fd, data)
+    except OSError:   # the reader of our stderr went away: nothing to show it to
+        pass
 
 
 def _uninstall():
