@@ -26,12 +26,33 @@ def _owner(fd):
         return None
 
 
+_held = {}   # real path of a data dir -> nesting depth, for this process
+
+
 @contextlib.contextmanager
 def hold(data_dir):
-    """Holds the data dir's lock while the block runs, or raises DataDirError naming the other pid."""
-    if fcntl is None:
-        yield
+    """Holds the data dir's lock while the block runs, or raises DataDirError naming the other pid.
+    Re-entrant within one process (a flock taken twice by one process would refuse itself)."""
+    key = os.path.realpath(data_dir)
+    if fcntl is None or key in _held:
+        _held[key] = _held.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+            if not _held[key]:
+                del _held[key]
         return
+    with _locked(data_dir):
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+
+
+@contextlib.contextmanager
+def _locked(data_dir):
     path = os.path.join(data_dir, LOCK_FILE)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
