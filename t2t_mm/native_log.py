@@ -72,15 +72,21 @@ def _forward(read_end, real):
     """Passes on what is not a native log line; keeps draining the pipe even when the real stderr is
     gone (a full pipe would block TensorFlow's next write, and the process with it)."""
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        pending = b""
+        pending, dropping = b"", False
         while True:
             chunk = pipe.read(65536)
             if not chunk:
                 break
             pending += chunk
             *lines, pending = pending.split(b"\n")
-            _write(real, b"".join(line + b"\n" for line in lines if not is_native_log(line)))
-        if not is_native_log(pending):
+            kept = []
+            for line in lines:
+                # a log entry's continuation lines ("\t [[{{node IteratorGetNext}}]]") go with it
+                dropping = is_native_log(line) or (dropping and line.startswith((b"\t", b" ")))
+                if not dropping:
+                    kept.append(line + b"\n")
+            _write(real, b"".join(kept))
+        if not (is_native_log(pending) or (dropping and pending.startswith((b"\t", b" ")))):
             _write(real, pending)
 
 
