@@ -53,7 +53,8 @@ def _read_all(path, problem):
         for _ in tf.data.TFRecordDataset(path).batch(4096):
             pass
     except (tf.errors.DataLossError, tf.errors.OutOfRangeError) as exc:
-        raise _corrupt(path, problem, exc.message.strip().splitlines()[-1]) from None
+        found = _RECORD_ERROR.search(exc.message)   # TF's message around it names ops, not the file
+        raise _corrupt(path, problem, found.group(0) if found else exc.message.strip().splitlines()[-1]) from None
 
 
 def _walk_framing(path, problem):

@@ -569,3 +569,52 @@ def test_mm_trainer_answers_data_faults_with_one_line(ende_data, tmp_path, cli, 
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+
+
+_LARGE_TRAINER = """
+import sys
+from t2t_mm.data import shard_check
+shard_check.FULL_CHECK_BYTES = 0          # as if the shards were large: only their framing is walked up front
+from t2t_mm.bin import mm_trainer
+sys.argv = ["mm-trainer"] + sys.argv[1:]
+mm_trainer.run()
+"""
+
+
+def _flip_last_record_byte(path):
+    """Flips a payload byte of the shard's last record (read only once training is under way)."""
+    import struct
+    offset, last = 0, 0
+    with open(path, "rb") as f:
+        size = os.path.getsize(path)
+        while offset < size:
+            f.seek(offset)
+            (length,) = struct.unpack("<Q", f.read(8))
+            last, offset = offset, offset + 12 + length + 4
+    with open(path, "r+b") as f:
+        f.seek(last + 12 + 3)
+        byte = f.read(1)
+        f.seek(last + 12 + 3)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_damage_found_only_during_training_is_one_line_naming_the_shard(ende_data, tmp_path):
+    """The issue's case: a large shard whose damage the up-front framing walk cannot see; mm-trainer hits
+    it while reading (a DataLossError naming no file, in eager or graph mode alike: both carry TF's
+    'corrupted record at N', which starts the search)."""
+    import subprocess
+    import sys
+    data_dir = _copy_data(ende_data, tmp_path)
+    shard = os.path.join(data_dir, "mini_translate_ende-train-00002-of-00004")
+    _flip_last_record_byte(shard)
+    program = tmp_path / "large_trainer.py"
+    program.write_text(_LARGE_TRAINER)
+    result = subprocess.run([sys.executable, str(program), "--problems=mini_translate_ende",
+                             "--hparams_set=multimodel_tiny", f"--data_dir={data_dir}",
+                             f"--output_dir={tmp_path / 'run'}", "--train_steps=40", "--eval_steps=0",
+                             "--save_every=0"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and f"corrupt TFRecord shard {shard}" in errors[0], result.stderr[-3000:]
+    assert "mm-datagen --problem=mini_translate_ende" in errors[0]
+    assert "IteratorGetNext" not in result.stderr and "Traceback" not in result.stderr
