@@ -3,8 +3,9 @@
 A step's loss is computed BEFORE its update, so a finite loss says nothing about the weights the update
 produced: an exploding update (finite but huge weights, or NaN) would be saved as "the last good
 checkpoint" and NaN again on resume. Before every save the trainer therefore checks the updated state
-itself: every model and optimizer variable finite, and the updated model's loss finite on a held batch of
-the problem that a resume would train first. (Each step's gradient norm is checked by the trainer too.)
+itself: every model and optimizer variable finite, and the updated model's loss AND gradient norm finite
+on a held batch of the problem that a resume would train first (weights that exploded but are still
+finite give inf gradients). Each step's own gradient norm is checked by the trainer too.
 """
 import numpy as np
 import tensorflow as tf
@@ -31,30 +32,40 @@ class StateGuard:
                 return var.name
         return None
 
-    def probe_loss(self, name):
-        """The updated model's mean loss on the held batch of problem `name` (training=False)."""
+    def probe(self, name):
+        """(loss, gradient norm) of the updated model on the held batch of problem `name` (training=False):
+        a state whose loss or gradients are no longer finite cannot be trained from, even when every
+        weight is (finite but exploded weights give inf gradients at the first resumed step)."""
         if name not in self._fns:
             spec, model, smoothing, strategy = self.specs[name], self.model, self.smoothing, self.strategy
 
             def replica(batch):
-                logits = model(batch, problem=name, training=False)
-                total = losses.loss_sum(spec, logits, batch["targets"], smoothing)
-                return total / tf.maximum(tf.reduce_sum(losses.loss_weights(spec, batch["targets"])), 1.0)
+                with tf.GradientTape() as tape:
+                    logits = model(batch, problem=name, training=False)
+                    total = losses.loss_sum(spec, logits, batch["targets"], smoothing)
+                    loss = total / tf.maximum(tf.reduce_sum(losses.loss_weights(spec, batch["targets"])), 1.0)
+                grads = [g for g in tape.gradient(loss, model.trainable_variables) if g is not None]
+                norm = tf.linalg.global_norm(grads) if grads else tf.constant(0.0)
+                return loss, tf.cast(norm, tf.float32)
 
             @tf.function
             def probe(batch):
-                return strategy.reduce(tf.distribute.ReduceOp.MEAN, strategy.run(replica, args=(batch,)),
-                                       axis=None)
+                loss, norm = strategy.run(replica, args=(batch,))
+                return (strategy.reduce(tf.distribute.ReduceOp.MEAN, loss, axis=None),
+                        strategy.reduce(tf.distribute.ReduceOp.MEAN, norm, axis=None))
 
             self._fns[name] = probe
-        return float(self._fns[name](self.probes[name]))
+        loss, norm = self._fns[name](self.probes[name])
+        return float(loss), float(norm)
 
     def problem_with_state(self, next_problem):
         """None when the state is fit to save, else what is wrong with it (one phrase)."""
         bad = self.bad_variable()
         if bad:
             return f"the updated variable {bad} holds NaN/Inf"
-        loss = self.probe_loss(next_problem)
+        loss, norm = self.probe(next_problem)
         if not np.isfinite(loss):
             return f"the updated model's loss on a {next_problem} batch is {loss}"
+        if not np.isfinite(norm):
+            return f"the updated model's gradient norm on a {next_problem} batch is {norm} (the weights exploded)"
         return None

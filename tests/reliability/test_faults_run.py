@@ -84,6 +84,23 @@ def test_an_exploding_update_is_never_saved_and_the_message_names_a_good_checkpo
             assert np.all(np.abs(value_saved) < 1e6), name
 
 
+@pytest.mark.parametrize("rate", ["1e30", "1e9"])
+def test_a_huge_learning_rate_never_leaves_a_bad_checkpoint(tmp_path, rate):
+    """No injection: a one-off learning rate blows the update up while the loss the step reports (computed
+    before the update) is still finite; the weights become NaN (1e30) or finite but exploded (1e9: ~1e9,
+    whose gradients are inf). With a save after every step the old guard saved that state and called it
+    good; resuming from it at a sane rate NaNed again."""
+    out = tmp_path / "run"
+    _train(out, problems="fake_text_copy", train_steps=4, save_every=2)
+    blowup = _config(out, problems="fake_text_copy", train_steps=10, save_every=1,
+                     hparams="hidden_size=16,learning_rate_warmup_steps=1,learning_rate=" + rate)
+    with pytest.raises(trainer.NonFiniteLossError) as err:
+        trainer.Trainer(blowup).run()
+    assert _ckpts(out) == [2, 4] and "ckpt-4 is kept" in str(err.value)
+    resumed = _train(out, problems="fake_text_copy", train_steps=8, save_every=2)   # the sane rate again
+    assert int(resumed.step.numpy()) == 8 and _ckpts(out) == [2, 4, 6, 8]
+
+
 # --- 3. a missing or damaged newest checkpoint: fall back, say so, lose nothing -------------------------
 def _three_checkpoints(out):
     _train(out, problems="fake_text_copy", train_steps=6, save_every=2, keep_checkpoint_max=3)
