@@ -145,7 +145,7 @@ class Trainer:
         invocation's --hparams apply to it alone and are recorded in runs.jsonl (see docs/TRAINING.md)."""
         out = self.config.output_dir
         changes = run_folder.hparams_changes(self.run_hparams, self.hparams) if restored else {}
-        if not restored:
+        if not restored or self.run_hparams is None:   # a new run, or one whose hparams.json was lost
             self.hparams.save(out)
         elif changes:
             told = ", ".join(f"{k}={new!r} (run: {old!r})" for k, (old, new) in changes.items())
