@@ -41,6 +41,8 @@ def multimodel_base():
                                             # then ConvRes to hidden_size ([X] entry flow)
         class_exit_filters=[1024, 1536, 2048],  # [X] exit flow widths: ConvRes 1024, SepConv 1536, 2048
         audio_blocks=8,               # [P] Sec. 2.5: 8 ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i)
+        audio_min_filters=16,         # ours: at least 16 filters per block (the paper's 2, 4, 8 leave the
+                                      # channel LayerNorm only signs: audio was not learned at all)
         spectral_time_strides=2,      # ours: only the first 2 spectral blocks halve time, so one encoder
                                       # position covers 4 frames = 40 ms (all 8 striding: 2.56 s)
         audio_spectrogram="log_mel",  # ours: audio_spectral input features (log_mel or log_magnitude)

@@ -10,6 +10,11 @@ projection to hidden_size.
   frame_step * 2**spectral_time_strides samples (10 ms frames, 2 strides: 40 ms), tens of
   milliseconds of speech rather than seconds (halving time in all 8 blocks gave 2.56 s per position).
   The frequency axis is then folded into the channels.
+Block i has max(2**i, hparams audio_min_filters) filters. The paper's 2, 4, 8 filters of the first
+blocks starve the net: ConvSteps end in a LayerNorm over the channels, and over 2 channels a position
+keeps only the sign of their difference. Measured on a two-tone task (tests/learning): token accuracy
+0.50 after 200 steps with 2**i filters, the same with shuffled inputs (the input was not used at all);
+1.00 after 100 steps with at least 16.
 An example's length is its last non-zero sample; positions past it get padding_mask 0, and the mask
 is applied between all blocks, so padding an utterance never changes its real positions.
 
@@ -71,8 +76,9 @@ class _AudioStack(Modality):
         self.num_blocks = int(self.hparams["audio_blocks"])
         if self.num_blocks < 1:
             raise UserError(f"hparams audio_blocks must be >= 1, got {self.num_blocks}")
-        self.blocks = [ConvRes(2 ** i, 3, strides=self.block_strides(i), rank=self.rank, preactivate=i > 1,
-                               name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
+        width = int(self.hparams["audio_min_filters"])
+        self.blocks = [ConvRes(max(2 ** i, width), 3, strides=self.block_strides(i), rank=self.rank,
+                               preactivate=i > 1, name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
         self.project = keras.layers.Dense(self.hidden_size, name="project")
         self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
 
@@ -155,7 +161,7 @@ class AudioSpectralModality(_AudioStack):
         map_mask = tf.tile(frame_mask[:, :, None], [1, 1, self.bins])
         x, map_mask = self._stack(ops.cast(spec, self.compute_dtype)[..., None], map_mask)
         shape = ops.shape(x)                                               # [B, T', bins, 2^n]
-        x = ops.reshape(x, (shape[0], shape[1], self.bins * 2 ** self.num_blocks))
+        x = ops.reshape(x, (shape[0], shape[1], self.bins * x.shape[-1]))
         mask = map_mask[:, :, 0]
         return self._output(x, mask), mask
 

@@ -63,7 +63,9 @@ def test_waveform_net_strides_time_and_masks_the_padded_tail():
     assert x.shape == (2, 10, H)
     np.testing.assert_array_equal(mask.numpy()[0], 1.0)
     np.testing.assert_array_equal(mask.numpy()[1], [1, 1, 1] + [0] * 7)
-    assert [b.filters for b in net.blocks] == [2, 4, 8]          # l_i = ConvRes(l_{i-1}, 2^i)
+    assert [b.filters for b in net.blocks] == [16, 16, 16]       # max(2^i, audio_min_filters=16)
+    wide = _net("audio_waveform", overrides="audio_min_filters=1,audio_blocks=5")
+    assert [b.filters for b in wide.blocks] == [2, 4, 8, 16, 32]  # the paper's l_i = ConvRes(l_{i-1}, 2^i)
 
 
 @pytest.mark.parametrize("kind", ["log_mel", "log_magnitude"])
@@ -75,7 +77,7 @@ def test_spectral_net_never_strides_frequency(kind):
     assert bins == (8 if kind == "log_mel" else 129)
     stacked, _ = net._stack(spec[..., None], tf.ones(spec.shape))
     assert net.time_reduction() == 4                                # spectral_time_strides=2
-    assert stacked.shape[1:] == (math.ceil(frames / 4), bins, 8)  # time /4, frequency untouched
+    assert stacked.shape[1:] == (math.ceil(frames / 4), bins, 16)  # time /4, frequency untouched
     x, mask = net.bottom(wave)
     assert x.shape == (2, math.ceil(frames / 4), H) and mask.shape == (2, math.ceil(frames / 4))
     with pytest.raises(UserError, match="audio_spectrogram"):
