@@ -289,6 +289,21 @@ def test_input_lines_split_on_newline_only(tmp_path):
     assert [item for item, _ in entries] == ["abc\rdef", "ghi\u2028jkl", "last"]
 
 
+def test_random_lines_in_give_as_many_lines_out(tmp_path, decode_data, decode_run):
+    """The issue's probe: random lines (stray \\r, \\x0b, \\x85, U+2028, tabs, emoji) in, `wc -l` out."""
+    rng = np.random.default_rng(11)
+    alphabet = list("abc XYZ\t\r\x0b\x0c\x1c\x85\u2028\u2029äß€😀,.()") + ["hello", "world", "the "]
+    lines = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 12)))) for _ in range(120)]
+    source = tmp_path / "random.txt"
+    source.write_bytes("".join(line.replace("\n", "") + "\n" for line in lines).encode("utf-8"))
+    target = tmp_path / "decoded.txt"
+    status, _, err = _decode(decode_run, decode_data, "decoding_test_copy", source, decode_to_file=str(target),
+                             decode_hparams="beam_size=2,batch_size=16")
+    assert status == 0, err
+    assert target.read_bytes().count(b"\n") == source.read_bytes().count(b"\n") == 120
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 120
+
+
 # --- 10. decoder inputs: one bad input is reported and skipped, the others decoded --------------------------
 def _png(path, size=8):
     from PIL import Image
