@@ -153,6 +153,11 @@ class MultiModel(keras.Model):
         return self.decode(encoded, features.get("targets"), problem, training)
 
     # ---- utilities ----------------------------------------------------------------------------
+    def step_key(self, problem):
+        """Problems with equal keys run identical graphs (the command token comes from the batch's
+        target_space_id), so the trainer compiles one step for all of them."""
+        return self.problem_nets[self._spec(problem).name]
+
     def moe_layers(self):
         return [layer for layer in (self.encoder.moe, self.decoder.moe) if layer is not None]
 

@@ -1,8 +1,8 @@
 """The compiled steps: one training tf.function per kind of problem, built on first use and reused for
 the whole run (trace_counts lets tests prove it stays so), and one eval tf.function per problem.
 
-Problems that run the same nets (the same input and output modality nets: all text-to-text problems of
-the shared vocabulary, say) share one training step: their graphs are identical, since the command
+Problems that the model says run the same graph (MultiModel.step_key: the same input and output
+modality nets, as all text-to-text problems of the shared vocabulary) share one training step: their graphs are identical, since the command
 token comes from each batch's target_space_id, so the five translation directions and parsing trace
 and compile once instead of six times.
 
@@ -50,9 +50,10 @@ class CompiledSteps:
 
     # --- training -------------------------------------------------------------------------------------
     def share_key(self, name):
-        """Problems with equal keys run the same graph (see the module doc)."""
-        spec = self.specs[name]
-        return (spec.input_modality, spec.target_modality, spec.vocab_size, spec.num_classes)
+        """Problems with equal keys run the same graph: the model's step_key(problem) where it has one
+        (MultiModel: its input and output nets), else the problem itself."""
+        step_key = getattr(self.model, "step_key", None)
+        return step_key(name) if callable(step_key) else name
 
     def train(self, name):
         """The problem's training step: fn(distributed_iterator, step int64) -> dict of reduced floats.

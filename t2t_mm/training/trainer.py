@@ -16,7 +16,7 @@ import tensorflow as tf
 from t2t_mm import hparams as hparams_lib
 from t2t_mm import registry
 from t2t_mm.errors import UserError
-from t2t_mm.training import (checkpoints, distribution, evaluation, guard as guard_lib,
+from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guard as guard_lib,
                              optimizer as optimizer_lib, progress, run_folder, sampler as sampler_lib,
                              step as step_lib, summaries)
 
@@ -267,8 +267,18 @@ class Trainer:
                 self.summaries.eval(step, name, result)
                 self.progress.eval(step, name, result)
                 results[name] = result
+        self._plot_curves()
         self.progress.restart_clock()
         return results
+
+    def _plot_curves(self):
+        """output_dir/dev_metrics.png after every eval round; a plotting failure only warns."""
+        try:
+            path = curves.write(self.config.output_dir)
+        except Exception as exc:  # matplotlib missing or broken must not stop training
+            self.progress.note(f"(learning-curve plot skipped: {type(exc).__name__}: {exc})")
+            return None
+        return path
 
     def save(self, step):
         """Saves after the guard checked the UPDATED state (see guard.py); a bad state is never saved."""

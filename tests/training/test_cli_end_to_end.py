@@ -34,8 +34,11 @@ def test_datagen_then_joint_training_of_all_modalities(tmp_path):
     assert 0 <= records["mini_image_classes"]["top1"] <= records["mini_image_classes"]["top5"] <= 1
     assert records["mini_speech"]["wer"] >= 0 and records["mini_speech"]["cer"] >= 0
     assert "encoder/moe/expert_load" in records["mini_speech"]["moe"]
-    assert re.search(r"^eval  step 6 +mini_translate_ende +acc [\d.]+  log_ppl [\d.]+  bleu [\d.]+ \(sacrebleu",
-                     result.stdout, re.M)
+    assert re.search(r"^eval  step 6 +mini_translate_ende +acc [\d.]+ \(shuffled [\d.]+\)  log_ppl [\d.]+ "
+                     r"\(shuffled [\d.]+\)  bleu [\d.]+ \(shuffled [\d.]+\)  n=\d+  \(sacrebleu", result.stdout, re.M)
+    for name in PROBLEMS:                                # every metric has its shuffled-input twin
+        assert "log_ppl_shuffled" in records[name], name
+    assert (out / "dev_metrics.png").stat().st_size > 0  # the learning-curve plot
     assert json.load(open(out / "problems.json"))["problems"] == sorted(PROBLEMS)
     assert f"exported SavedModel {out}/export" in result.stdout
 
