@@ -79,7 +79,8 @@ def summarize(values):
     return {"mean": float(array.mean()), "std": std, "n": len(present), "values": list(values)}
 
 
-def _read_json(path):
+def read_json(path):
+    """The parsed JSON file, or None when it is missing or unreadable."""
     try:
         with open(path) as f:
             return json.load(f)
@@ -91,7 +92,7 @@ def problem_steps(run_dir, problem, steps):
     """How many trainer steps of the run had gone to `problem` after each global step in `steps`: the
     trainer draws one problem per step from a sampler seeded by (hparams seed, step), so this is exact
     (recomputed here), or the expected count step * weight for very long runs."""
-    record = _read_json(os.path.join(run_dir, "problems.json")) or {}
+    record = read_json(os.path.join(run_dir, "problems.json")) or {}
     weights = record.get("weights") or {}
     if not weights or problem not in weights:
         return [float(s) for s in steps]
@@ -100,7 +101,7 @@ def problem_steps(run_dir, problem, steps):
     last = max(steps) if steps else 0
     if last > EXACT_COUNT_LIMIT:
         return [s * float(weights[problem]) for s in steps]
-    hparams = _read_json(os.path.join(run_dir, "hparams.json")) or {}
+    hparams = read_json(os.path.join(run_dir, "hparams.json")) or {}
     seed = (hparams.get("values") or hparams).get("seed", 1234) if isinstance(hparams, dict) else 1234
     drawn = _drawn(tuple(sorted(weights.items())), int(seed), int(last))
     cumulative = np.concatenate([[0], np.cumsum(drawn == problem)])

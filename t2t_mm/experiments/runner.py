@@ -15,6 +15,7 @@ import time
 
 from t2t_mm import atomic
 from t2t_mm.errors import UserError
+from t2t_mm.experiments import results
 
 RUN_FILE = "run.json"
 DONE_FILE = "done.json"
@@ -53,19 +54,11 @@ def hold(output_dir):
         os.close(fd)
 
 
-def _read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 def status(output_dir, item):
     """'finished', 'failed' (its last attempt), 'partial' (started, not done), or 'new'; a rerun trains
     all but the finished ones (resuming from their checkpoints)."""
     folder = os.path.join(output_dir, item.folder)
-    done = _read_json(os.path.join(folder, DONE_FILE))
+    done = results.read_json(os.path.join(folder, DONE_FILE))
     if done and int(done.get("train_steps", -1)) >= item.train_steps:
         return "finished"
     if os.path.exists(os.path.join(folder, FAILED_FILE)):
@@ -79,7 +72,7 @@ def check_folder(output_dir, item):
     """Refuses a folder that holds another run (other problems, hparams or seed): its checkpoints would not
     fit, and its numbers would land in the wrong table cell."""
     folder = os.path.join(output_dir, item.folder)
-    recorded = _read_json(os.path.join(folder, RUN_FILE))
+    recorded = results.read_json(os.path.join(folder, RUN_FILE))
     if recorded is None:
         return
     wanted = item.identity()

@@ -464,13 +464,18 @@ def test_keys_without_a_declared_range_take_any_value():
 
 
 # --- 7. one trainer per run folder ----------------------------------------------------------------------------
-def test_a_second_trainer_on_the_same_output_dir_stops_naming_the_first(tmp_path):
-    out = tmp_path / "run"
-    out.mkdir()
-    holder = subprocess.Popen(
+def _lock_holder(out):
+    """Another process holding the run folder's lock (it says 'locked' once it has it)."""
+    return subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from t2t_mm.training.run_folder import RunLock; "
          "RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)", str(out)],
         stdout=subprocess.PIPE, text=True)
+
+
+def test_a_second_trainer_on_the_same_output_dir_stops_naming_the_first(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = _lock_holder(out)
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(UserError, match=f"in use by another mm-trainer \\(pid {holder.pid}\\)"):
@@ -508,10 +513,7 @@ def test_mm_trainer_cli_says_the_folder_is_in_use_in_one_line(tmp_path):
     from cli_runner import run_cli
     out = tmp_path / "run"
     out.mkdir()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from t2t_mm.training.run_folder import RunLock; "
-         "RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)", str(out)],
-        stdout=subprocess.PIPE, text=True)
+    holder = _lock_holder(out)
     try:
         assert holder.stdout.readline().strip() == "locked"
         result = run_cli("mm-trainer", f"--usr_dir={FAKES}", "--model=fake_multimodel", "--problems=fake_text_copy",
