@@ -27,7 +27,7 @@ TWINS = {
 
 SCALES = {
     "mini": {
-        "single_set": "multimodel_tiny", "joint_set": "multimodel_tiny",
+        "single_set": "multimodel_mini", "joint_set": "multimodel_mini",   # the main job's set
         # the paper gives joint training 4x the experts of single runs (240 vs 60); so does the mini scale
         "joint_hparams": "moe_num_experts=32",
         "steps_per_problem": 1000, "eval_steps": 20, "decode_examples": 32, "evals_per_run": 5,
