@@ -14,7 +14,7 @@ TASKS = {
     "image_to_class": (spec("image_to_class", "image", "class_label", 1), image_classes, 100),
     "image_to_text": (spec("image_to_text", "image", "symbol", 2), image_captions, 100),
     "waveform_to_text": (spec("waveform_to_text", "audio_waveform", "symbol", 3),
-                         functools.partial(tones, samples=1024), 100),
+                         functools.partial(tones, samples=512), 100),
     "spectral_to_text": (spec("spectral_to_text", "audio_spectral", "symbol", 4),
                          functools.partial(tones, samples=2048), 100),
     "text_copy": (spec("text_copy", "symbol", "symbol", 5), text_copy, 150),
