@@ -36,7 +36,7 @@ setup(
         "matplotlib",
         "tensorboard",   # the README's `tensorboard --logdir`: TensorFlow 2.21 no longer installs it
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest", "pytest-xdist"]},
     entry_points={
         "console_scripts": [
             "mm-datagen=t2t_mm.bin.mm_datagen:run",
