@@ -23,7 +23,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from t2t_mm.layers.moe import SparseMoE, expert_capacity  # noqa: E402
+from t2t_mm.layers.moe import SparseMoE  # noqa: E402
+from t2t_mm.layers.moe_routing import expert_capacity  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -84,8 +84,7 @@ class AttentionBlock(CompositeLayer):
         self.hidden_size, self.num_heads, self.causal = hidden_size, num_heads, causal
         self.kernel_sizes, self.dilations, self.dropout_rate = list(kernel_sizes), list(dilations), dropout
         padding = "causal" if causal else "same"
-        self.timing = AddTimingSignal(name="timing")
-        self.source_timing = AddTimingSignal(name="source_timing")
+        self.timing = AddTimingSignal(name="timing")   # no weights: serves targets and source alike
         self.conv_blocks = [ConvBlock(hidden_size, kernel_sizes, dilations, padding, dropout,
                                       name=f"target_conv{i}") for i in range(2)]
         self.self_attention = MultiHeadAttention(hidden_size, num_heads, dropout, name="self_attention")
@@ -99,7 +98,7 @@ class AttentionBlock(CompositeLayer):
             x = block(x, None if self.causal else target_mask, training=training)
         queries = self.self_attention(x, x, x, None if self.causal else target_mask, causal=self.causal,
                                       training=training)
-        keys = self.source_keys(self.source_timing(source))
+        keys = self.source_keys(self.timing(source))
         return self.attention(queries, keys, self.source_values(source), source_mask,
                               training=training)
 

@@ -20,6 +20,11 @@ def _tuple(value, rank):
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * rank
 
 
+def subsample(x, strides):
+    """x[:, ::s0, ::s1, ...] over the spatial axes (a mask [B, T] or [B, H, W] too)."""
+    return x[(slice(None),) + tuple(slice(None, None, s) for s in strides)]
+
+
 def apply_mask(x, mask):
     """x with padded positions zeroed; mask [B, T] broadcast over channels (None: unchanged)."""
     if mask is None:
@@ -68,7 +73,7 @@ class ConvStep(CompositeLayer):
             x = ops.pad(x, [[0, 0], [left, 0], [0, 0]])
         x = self.conv(x)
         if self.subsample:
-            x = x[(slice(None),) + tuple(slice(None, None, s) for s in self.strides)]
+            x = subsample(x, self.strides)
         return self.norm(x)
 
     def get_config(self):

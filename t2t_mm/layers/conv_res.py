@@ -18,13 +18,7 @@ import keras
 from keras import ops
 
 from t2t_mm.layers.composite import CompositeLayer
-from t2t_mm.layers.conv import ConvStep, apply_mask
-
-
-def subsample(x, strides):
-    """x[:, ::s0, ::s1, ...] over the spatial axes (a mask [B, T] or [B, H, W] too)."""
-    index = (slice(None),) + tuple(slice(None, None, s) for s in strides)
-    return x[index]
+from t2t_mm.layers.conv import ConvStep, apply_mask, subsample
 
 
 @keras.saving.register_keras_serializable("t2t_mm")

@@ -23,7 +23,7 @@ import tensorflow as tf
 from keras import ops
 
 from t2t_mm.errors import UserError
-from t2t_mm.layers.moe_routing import assign_slots, expert_capacity  # noqa: F401 (re-exported)
+from t2t_mm.layers.moe_routing import assign_slots
 
 
 def cv_squared(values):

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from t2t_mm.errors import UserError
-from t2t_mm.layers.moe import SparseMoE, cv_squared, expert_capacity
+from t2t_mm.layers.moe import SparseMoE, cv_squared
+from t2t_mm.layers.moe_routing import expert_capacity
 
 
 def _layer(d=6, experts=4, k=2, hidden=5, capacity_factor=100.0, seed=0, **kwargs):
