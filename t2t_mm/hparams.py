@@ -10,9 +10,8 @@ of its type, so new keys need no range.
 """
 import ast
 import json
-import os
 
-from t2t_mm import atomic, naming
+from t2t_mm import naming
 from t2t_mm.errors import HParamsError
 
 _SCALARS = (bool, int, float, str)
@@ -232,25 +231,6 @@ class HParams:
         hp.set_name = data.get("set_name", "custom")
         return hp
 
-    def save(self, output_dir):
-        """Writes output_dir/hparams.json atomically."""
-        path = os.path.join(output_dir, "hparams.json")
-        atomic.write_text(path, self.to_json())
-        return path
-
-    @classmethod
-    def load(cls, output_dir):
-        path = os.path.join(output_dir, "hparams.json")
-        if not os.path.exists(path):
-            raise HParamsError(f"no hparams.json in {output_dir}: train there first with "
-                               f"mm-trainer --output_dir={output_dir} ...")
-        try:
-            with open(path) as f:
-                return cls.from_json(f.read())
-        except (ValueError, KeyError, TypeError) as exc:
-            raise HParamsError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:200]}): restore it from "
-                               "a backup, or train in a new --output_dir") from exc
-
     def __repr__(self):
         body = ", ".join(f"{k}={v!r}" for k, v in sorted(self._values.items()))
         return f"HParams[{self.set_name}]({body})"
@@ -264,10 +244,10 @@ def create_hparams(set_name, overrides="", output_dir=None):
     then the overrides. A resumed run with a different set name is refused (its checkpoints would not fit).
     The ranges of RANGES are declared first, so an out-of-range value names the key and the range."""
     from t2t_mm import registry
+    from t2t_mm.training import run_folder
 
-    saved = output_dir and os.path.exists(os.path.join(output_dir, "hparams.json"))
-    if saved:
-        hp = HParams.load(output_dir)
+    if output_dir and run_folder.has_hparams(output_dir):
+        hp = run_folder.read_hparams(output_dir)
         if set_name and set_name != hp.set_name:
             raise HParamsError(
                 f"{output_dir} was trained with --hparams_set={hp.set_name}, not {set_name}: "

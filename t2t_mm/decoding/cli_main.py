@@ -15,13 +15,7 @@ from t2t_mm.decoding.decode_hparams import decode_hparams, max_decode_length
 from t2t_mm.errors import UserError
 from t2t_mm.training import run_folder
 
-RUN_RECORD = run_folder.PROBLEMS_FILE   # mm-trainer's record of the run: problems, model, data_dir
 SKIPPED = 1                             # exit status when some inputs were skipped
-
-
-def run_record(output_dir):
-    """What mm-trainer recorded about the run in output_dir ({} when nothing was recorded)."""
-    return run_folder.read_problems(output_dir)
 
 
 def input_kind(problem):
@@ -48,7 +42,7 @@ class DecodeConfig:
                 raise UserError(f"--{name} is required: mm-decoder --output_dir=<run> --problem=<name> "
                                 "--decode_from_file=<inputs> [--decode_to_file=<out>]")
         self.output_dir = os.path.abspath(os.path.expanduser(self.output_dir))
-        record = run_record(self.output_dir)
+        record = run_folder.read_problems(self.output_dir)   # mm-trainer's record: problems, model, data_dir
         self.data_dir = self.data_dir or record.get("data_dir")
         self.model = self.model or record.get("model") or "multimodel"
         if not self.data_dir:
@@ -92,9 +86,8 @@ def requested_problems(config):
 def run_problems(config):
     """The problems to build the model for: the run's problems, which must include --problem."""
     given = [p.strip() for p in (config.problems or "").split(",") if p.strip()]
-    from t2t_mm.decoding import restore
     names = list(registry.expand_problems(",".join(given))) if given else \
-        restore.trained_problems(config.output_dir, None)
+        run_folder.trained_problems(config.output_dir)
     wanted = requested_problems(config)
     missing = [p for p in wanted if names and p not in names]
     if missing:
@@ -209,12 +202,10 @@ def main(config, stdin=None, stdout=None, stderr=None):
                         "time (a list or a mixture is for --decode_dev and --export_dir)")
     problem = registry.problem(wanted[0])
     if not run_folder.checkpoint_candidates(config.output_dir):
-        raise UserError(f"no checkpoint in {config.output_dir}: train there first, e.g. mm-trainer "
-                        f"--problems={config.problem} --data_dir={config.data_dir} "
-                        f"--output_dir={config.output_dir}")
-    if not os.path.exists(os.path.join(config.data_dir, "target_spaces.json")):
-        raise UserError(f"{config.data_dir} has no target_spaces.json (the command-token ids the run was "
-                        "trained with): pass the --data_dir that mm-datagen wrote and mm-trainer read")
+        raise run_folder.no_checkpoint_error(config.output_dir, config.problem, config.data_dir)
+    if not os.path.exists(os.path.join(config.data_dir, run_folder.TARGET_SPACES)):
+        raise UserError(f"{config.data_dir} has no {run_folder.TARGET_SPACES} (the command-token ids the run "
+                        "was trained with): pass the --data_dir that mm-datagen wrote and mm-trainer read")
     names = run_problems(config)
     if config.decode_from_file:
         entries = read_inputs(config.decode_from_file, problem)

@@ -16,6 +16,7 @@ from t2t_mm import registry
 from t2t_mm.decoding.decode_hparams import default_decode_hparams, max_decode_length
 from t2t_mm.decoding.decoder import make_decode_fn
 from t2t_mm.decoding.features import input_kind, serving_input_spec
+from t2t_mm.training import run_folder
 
 INFO_FILE = "t2t_mm_export.json"
 
@@ -36,7 +37,7 @@ def export_saved_model(model, specs, output_dir, hparams, export_dir=None, decod
     specs = list(specs.values()) if isinstance(specs, dict) else list(specs)
     decode_hp = decode_hparams or default_decode_hparams()
     max_length = max_decode_length(decode_hp, hparams)
-    export_dir = os.path.abspath(export_dir or os.path.join(output_dir, "export"))
+    export_dir = os.path.abspath(export_dir or run_folder.export_dir(output_dir))
     module = tf.Module()
     # The variables, not the keras.Model itself: saving a Keras 3 model as a child traces its default
     # serving signature, model(inputs), which a multi-problem model cannot answer without a problem.

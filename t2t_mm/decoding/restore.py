@@ -2,7 +2,6 @@
 run's problems (every problem's path called once so its variables exist), then the newest
 CheckpointManager checkpoint that restores (model=, optimizer=, step=; only the model is read): a missing
 or damaged newest checkpoint is reported and an older one used, as mm-trainer does."""
-import json
 import os
 import sys
 
@@ -10,54 +9,30 @@ import tensorflow as tf
 
 from t2t_mm import registry
 from t2t_mm.decoding.features import dummy_features
-from t2t_mm.errors import UserError
-from t2t_mm.hparams import HParams
 from t2t_mm.training import checkpoints, run_folder
-
-PROBLEMS_FILE = run_folder.PROBLEMS_FILE     # optional: the run's problems, if the trainer records them
-METRICS_FILE = "metrics.jsonl"
-
-
-def no_checkpoint_error(output_dir, problem_name="<problem>"):
-    return UserError(f"no checkpoint in {output_dir}: train there first, e.g. mm-trainer "
-                     f"--problems={problem_name} --data_dir=<data_dir> --output_dir={output_dir}")
 
 
 def latest_checkpoint(output_dir, problem_name="<problem>"):
     """The newest checkpoint listed or on disk (whether it restores is found out by load_model)."""
     found = run_folder.checkpoint_candidates(output_dir) if os.path.isdir(output_dir) else []
     if not found:
-        raise no_checkpoint_error(output_dir, problem_name)
+        raise run_folder.no_checkpoint_error(output_dir, problem_name)
     return found[0][1]
 
 
 def trained_problems(output_dir, requested):
     """Names of the problems the run trained (the model must be built for the same set to restore):
-    the explicit list if given, else what the run recorded (problems.json, metrics.jsonl)."""
+    the explicit list if given, else what the run recorded (run_folder.trained_problems)."""
     if requested:
         return list(requested)
-    recorded = os.path.join(output_dir, PROBLEMS_FILE)
-    if os.path.exists(recorded):
-        return list(run_folder.read_problems(output_dir).get("problems") or [])
-    names = []
-    metrics = os.path.join(output_dir, METRICS_FILE)
-    if os.path.exists(metrics):
-        with open(metrics) as f:
-            for line in f:
-                try:
-                    name = json.loads(line).get("problem")
-                except ValueError:
-                    continue
-                if name and name not in names:
-                    names.append(name)
-    return names
+    return run_folder.trained_problems(output_dir)
 
 
 def load_model(output_dir, problem_names, data_dir, model_name="multimodel", note=None):
     """(model, hparams, checkpoint path) with the newest weights of output_dir that restore; note(text)
     reports checkpoints skipped on the way (default: stderr)."""
     latest_checkpoint(output_dir, ",".join(problem_names))
-    hparams = HParams.load(output_dir)
+    hparams = run_folder.read_hparams(output_dir)
     problems = {name: registry.problem(name) for name in sorted(set(problem_names))}
     specs = {name: p.spec(data_dir) for name, p in problems.items()}
     model = registry.model(model_name)(hparams, list(specs.values()))
@@ -67,15 +42,11 @@ def load_model(output_dir, problem_names, data_dir, model_name="multimodel", not
         for name, problem in problems.items():
             model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
     note = note or (lambda text: print(text, file=sys.stderr))
-    what = f"the model built for {', '.join(problems)} (model {model_name}, hparams from {output_dir}/hparams.json)"
-    try:  # partial: the optimizer slots and the step counter are not needed to decode
-        path = checkpoints.restore_newest(tf.train.Checkpoint(model=model), output_dir, note, partial=True,
-                                          what=what)
-    except UserError as exc:
-        if "does not fit" in str(exc):
-            raise UserError(f"{exc} (mm-decoder: pass --problems=<the --problems the run was trained with> "
-                            "and the same --model)") from exc
-        raise
+    what = (f"the model built for {', '.join(problems)} (model {model_name}, hparams from "
+            f"{output_dir}/{run_folder.HPARAMS_FILE})")
+    # partial: the optimizer slots and the step counter are not needed to decode
+    path = checkpoints.restore_newest(tf.train.Checkpoint(model=model), output_dir, note, partial=True,
+                                      what=what, program="mm-decoder")
     if path is None:
-        raise no_checkpoint_error(output_dir, ",".join(problem_names))
+        raise run_folder.no_checkpoint_error(output_dir, ",".join(problem_names))
     return model, hparams, path

@@ -1,5 +1,6 @@
-"""Reading what the runs left: each run folder's metrics.jsonl (one JSON object per eval of a problem,
-written by the trainer's summaries), its problems.json (mixture weights) and hparams.json (seed).
+"""Reading what the runs left: each run folder's eval records (metrics.jsonl, one JSON object per eval of
+a problem), its problems.json (mixture weights) and hparams.json (seed), all through
+t2t_mm.training.run_folder, which owns those files.
 
 Only a few keys are relied on (step, problem, and the metric keys of spec.METRICS, first found wins);
 anything else the evaluator writes is carried along as it is, and a missing key is a missing value,
@@ -7,32 +8,15 @@ never an error."""
 import functools
 import json
 import math
-import os
 
 import numpy as np
 
-METRICS_FILE = "metrics.jsonl"
+from t2t_mm.errors import UserError
+from t2t_mm.training import run_folder
+
 EXACT_COUNT_LIMIT = 200_000  # beyond this many steps, per-problem steps are step * weight (expected)
 
-
-def read_evals(run_dir):
-    """Every eval record of the run, in file order; a torn last line (an interrupted write) is skipped."""
-    path = os.path.join(run_dir, METRICS_FILE)
-    records = []
-    if not os.path.exists(path):
-        return records
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and "problem" in record and "step" in record:
-                records.append(record)
-    return records
+read_evals = run_folder.read_evals   # every eval record of a run folder, in file order
 
 
 def curves(records):
@@ -92,7 +76,10 @@ def problem_steps(run_dir, problem, steps):
     """How many trainer steps of the run had gone to `problem` after each global step in `steps`: the
     trainer draws one problem per step from a sampler seeded by (hparams seed, step), so this is exact
     (recomputed here), or the expected count step * weight for very long runs."""
-    record = read_json(os.path.join(run_dir, "problems.json")) or {}
+    try:
+        record = run_folder.read_problems(run_dir)
+    except UserError:   # damaged: the steps are the run's own
+        record = {}
     weights = record.get("weights") or {}
     if not weights or problem not in weights:
         return [float(s) for s in steps]
@@ -101,8 +88,11 @@ def problem_steps(run_dir, problem, steps):
     last = max(steps) if steps else 0
     if last > EXACT_COUNT_LIMIT:
         return [s * float(weights[problem]) for s in steps]
-    hparams = read_json(os.path.join(run_dir, "hparams.json")) or {}
-    seed = (hparams.get("values") or hparams).get("seed", 1234) if isinstance(hparams, dict) else 1234
+    try:
+        hparams = run_folder.read_hparams(run_dir, missing_ok=True)
+    except UserError:
+        hparams = None
+    seed = hparams.seed if hparams is not None and "seed" in hparams else 1234
     drawn = _drawn(tuple(sorted(weights.items())), int(seed), int(last))
     cumulative = np.concatenate([[0], np.cumsum(drawn == problem)])
     return [float(cumulative[int(s)]) for s in steps]

@@ -16,6 +16,7 @@ import time
 from t2t_mm import atomic
 from t2t_mm.errors import UserError
 from t2t_mm.experiments import results
+from t2t_mm.training import run_folder
 
 RUN_FILE = "run.json"
 DONE_FILE = "done.json"
@@ -63,7 +64,7 @@ def status(output_dir, item):
         return "finished"
     if os.path.exists(os.path.join(folder, FAILED_FILE)):
         return "failed"
-    if os.path.exists(os.path.join(folder, RUN_FILE)) or os.path.exists(os.path.join(folder, "checkpoint")):
+    if os.path.exists(os.path.join(folder, RUN_FILE)) or os.path.exists(os.path.join(folder, run_folder.CHECKPOINT_STATE)):
         return "partial"
     return "new"
 

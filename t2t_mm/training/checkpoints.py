@@ -26,9 +26,11 @@ def _first_line(exc):
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
-def restore_newest(checkpoint, output_dir, note=print, partial=False, set_aside=False, what="the model"):
+def restore_newest(checkpoint, output_dir, note=print, partial=False, set_aside=False, what="the model",
+                   program="mm-trainer"):
     """Restores the newest checkpoint of output_dir that restores; returns its path, or None when there is
-    none at all. note(message) reports each one skipped; set_aside moves skipped ones to damaged/."""
+    none at all. note(message) reports each one skipped; set_aside moves skipped ones to damaged/; a
+    checkpoint that does not fit is refused with the advice for `program` (run_folder.checkpoint_does_not_fit)."""
     candidates = run_folder.checkpoint_candidates(output_dir) if os.path.isdir(output_dir) else []
     skipped = []
     for _, path in candidates:
@@ -41,10 +43,7 @@ def restore_newest(checkpoint, output_dir, note=print, partial=False, set_aside=
             if partial:
                 status.expect_partial()
         except (AssertionError, ValueError) as exc:
-            raise UserError(
-                f"{path} does not fit {what} built now: resume with the --problems, --model and --hparams the "
-                f"run was started with (see {output_dir}/problems.json and hparams.json), or train in a new "
-                f"--output_dir. Details: {_first_line(exc)}") from exc
+            raise run_folder.checkpoint_does_not_fit(path, what, output_dir, _first_line(exc), program) from exc
         except Exception as exc:  # truncated/corrupt files: DataLossError, IndexError, OutOfRangeError, ...
             skipped.append((path, f"it is damaged ({type(exc).__name__}: {_first_line(exc)})"))
             continue

@@ -3,6 +3,8 @@ the same metric on shuffled inputs dashed beside it (the input-reliance figure o
 from output_dir/metrics.jsonl. mm-trainer writes it after every eval round (dev_metrics.png)."""
 import os
 
+from t2t_mm.training import run_folder
+
 PLOT_FILE = "dev_metrics.png"
 HEADLINE = ("top1", "bleu", "wer", "bracket_f1", "accuracy")   # the first one a problem reports
 
@@ -13,8 +15,8 @@ def headline(record):
 
 def write(output_dir):
     """Writes output_dir/dev_metrics.png; returns its path, or None when no eval was recorded yet."""
-    from t2t_mm.experiments import results as results_lib   # metrics.jsonl's reader (lazy: no cycle)
-    curves = results_lib.curves(results_lib.read_evals(output_dir))
+    from t2t_mm.experiments import results as results_lib   # lazy: experiments come after training
+    curves = results_lib.curves(run_folder.read_evals(output_dir))
     if not curves:
         return None
     import matplotlib

@@ -7,6 +7,9 @@ so mm-trainer and mm-decoder agree on what a run folder holds and refuse the sam
     data.json      what ties the run to its data: the shared vocabulary's fingerprint, the command-token ids
                    of the run's problems (checked) and a copy of data_dir's whole command-token table
     runs.jsonl     one line per mm-trainer invocation: its start step, pid, --hparams and what they changed
+    metrics.jsonl  one JSON object per eval of a problem (written by training.summaries, read by the
+                   decoder, the learning-curve plot and mm-experiment's reports)
+    export/        the SavedModel of mm-trainer --export or mm-decoder --export_dir's default
     .lock          flock-ed by the mm-trainer working here; the kernel frees it when that process dies
     ckpt-N.*       tf.train.CheckpointManager's files, listed by its state file `checkpoint`
 
@@ -22,12 +25,15 @@ import re
 import time
 
 from t2t_mm import atomic
-from t2t_mm.errors import UserError
+from t2t_mm.errors import HParamsError, UserError
+from t2t_mm.hparams import HParams
 
 HPARAMS_FILE = "hparams.json"
 PROBLEMS_FILE = "problems.json"
 DATA_FILE = "data.json"
 RUNS_FILE = "runs.jsonl"
+METRICS_FILE = "metrics.jsonl"
+EXPORT_DIR = "export"
 LOCK_FILE = ".lock"
 CHECKPOINT_PREFIX = "ckpt"
 CHECKPOINT_STATE = "checkpoint"
@@ -59,6 +65,18 @@ def read_problems(output_dir):
 
 def write_problems(output_dir, record):
     atomic.write_text(os.path.join(output_dir, PROBLEMS_FILE), json.dumps(record, indent=1, sort_keys=True))
+
+
+def trained_problems(output_dir):
+    """The problems the run trained: problems.json's list, else the problems of metrics.jsonl in the order
+    of their first eval (runs older than problems.json), else []."""
+    if os.path.exists(os.path.join(output_dir, PROBLEMS_FILE)):
+        return list(read_problems(output_dir).get("problems") or [])
+    names = []
+    for record in _metrics_lines(output_dir):
+        if record["problem"] not in names:
+            names.append(record["problem"])
+    return names
 
 
 def check_problems(output_dir, problems, model):
@@ -136,6 +154,29 @@ def has_hparams(output_dir):
     return os.path.exists(os.path.join(output_dir, HPARAMS_FILE))
 
 
+def write_hparams(output_dir, hparams):
+    """Writes output_dir/hparams.json atomically; returns its path."""
+    path = os.path.join(output_dir, HPARAMS_FILE)
+    atomic.write_text(path, hparams.to_json())
+    return path
+
+
+def read_hparams(output_dir, missing_ok=False):
+    """The run's HParams from output_dir/hparams.json (None when missing and missing_ok)."""
+    path = os.path.join(output_dir, HPARAMS_FILE)
+    if not os.path.exists(path):
+        if missing_ok:
+            return None
+        raise HParamsError(f"no {HPARAMS_FILE} in {output_dir}: train there first with "
+                           f"mm-trainer --output_dir={output_dir} ...")
+    try:
+        with open(path) as f:
+            return HParams.from_json(f.read())
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HParamsError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:200]}): restore it from "
+                           "a backup, or train in a new --output_dir") from exc
+
+
 def hparams_changes(saved, current):
     """{key: [the run's value, this invocation's value]} for the keys this invocation overrides."""
     if saved is None:
@@ -159,6 +200,38 @@ def read_runs(output_dir):
         return []
 
 
+# --- metrics.jsonl ------------------------------------------------------------------------------------------
+def append_eval(output_dir, record):
+    """One eval record as one line of output_dir/metrics.jsonl."""
+    with open(os.path.join(output_dir, METRICS_FILE), "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def _metrics_lines(output_dir):
+    """metrics.jsonl's JSON objects that name a problem; a torn last line (an interrupted write) is skipped."""
+    path = os.path.join(output_dir, METRICS_FILE)
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        for line in f:
+            try:
+                record = json.loads(line) if line.strip() else None
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("problem"):
+                yield record
+
+
+def read_evals(output_dir):
+    """Every eval record of the run (it names its problem and step), in file order."""
+    return [record for record in _metrics_lines(output_dir) if "step" in record]
+
+
+def export_dir(output_dir):
+    """Where the run's SavedModel goes unless told otherwise."""
+    return os.path.join(output_dir, EXPORT_DIR)
+
+
 # --- checkpoints on disk ------------------------------------------------------------------------------------
 def checkpoint_candidates(output_dir):
     """[(step, path prefix)] newest first: the state file's entries and every ckpt-N.index on disk (a
@@ -178,6 +251,21 @@ def checkpoint_candidates(output_dir):
         if found:
             steps.add(int(found.group(1)))
     return [(s, os.path.join(output_dir, f"{CHECKPOINT_PREFIX}-{s}")) for s in sorted(steps, reverse=True)]
+
+
+def no_checkpoint_error(output_dir, problems="<problem>", data_dir="<data_dir>"):
+    return UserError(f"no checkpoint in {output_dir}: train there first, e.g. mm-trainer "
+                     f"--problems={problems} --data_dir={data_dir} --output_dir={output_dir}")
+
+
+def checkpoint_does_not_fit(path, what, output_dir, details, program="mm-trainer"):
+    """The error for a checkpoint that restores into another model (other problems, model or hparams)."""
+    text = (f"{path} does not fit {what} built now: resume with the --problems, --model and --hparams the "
+            f"run was started with (see {output_dir}/{PROBLEMS_FILE} and {HPARAMS_FILE}), or train in a new "
+            f"--output_dir. Details: {details}")
+    if program == "mm-decoder":
+        text += " (mm-decoder: pass --problems=<the --problems the run was trained with> and the same --model)"
+    return UserError(text)
 
 
 def checkpoint_files(prefix):

@@ -4,15 +4,13 @@ Only the chief writes; the other workers get a SummaryWriter that drops everythi
 
 Events are written with tf.summary.write and the scalars/histograms plugins' metadata, so training does
 not need the tensorboard package (only viewing does: pip install tensorboard)."""
-import json
-import os
 import time
 
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-METRICS_FILE = "metrics.jsonl"
+from t2t_mm.training import run_folder
 
 
 def _metadata(plugin, data_class):
@@ -78,8 +76,7 @@ class SummaryWriter:
             if isinstance(value, str):
                 record[key] = value
         record["moe"] = {k: np.asarray(v).tolist() for k, v in moe.items()}
-        with open(os.path.join(self.output_dir, METRICS_FILE), "a") as f:
-            f.write(json.dumps(record) + "\n")
+        run_folder.append_eval(self.output_dir, record)
 
     def close(self):
         if self._writer is not None:

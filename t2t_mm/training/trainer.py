@@ -21,9 +21,6 @@ from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guar
                              step as step_lib, summaries)
 
 
-PROBLEMS_FILE = run_folder.PROBLEMS_FILE
-
-
 class NonFiniteLossError(UserError):
     """The training loss became NaN or Inf; the run stops without saving the bad state."""
 
@@ -120,7 +117,7 @@ class Trainer:
 
     def _setup(self, config):
         resumed = run_folder.has_hparams(config.output_dir)
-        self.run_hparams = hparams_lib.HParams.load(config.output_dir) if resumed else None
+        self.run_hparams = run_folder.read_hparams(config.output_dir) if resumed else None
         self.hparams = hparams_lib.create_hparams(config.hparams_set, config.hparams, config.output_dir)
         keras.utils.set_random_seed(self.hparams.seed)  # same initial weights on every run and worker
         rates = registry.expand_problems(config.problems)
@@ -146,10 +143,11 @@ class Trainer:
         out = self.config.output_dir
         changes = run_folder.hparams_changes(self.run_hparams, self.hparams) if restored else {}
         if not restored or self.run_hparams is None:   # a new run, or one whose hparams.json was lost
-            self.hparams.save(out)
+            run_folder.write_hparams(out, self.hparams)
         elif changes:
             told = ", ".join(f"{k}={new!r} (run: {old!r})" for k, (old, new) in changes.items())
-            self.progress.note(f"for this invocation only: {told}; {out}/hparams.json keeps the run's values")
+            self.progress.note(f"for this invocation only: {told}; {out}/{run_folder.HPARAMS_FILE} keeps the run's "
+                               "values")
         run_folder.write_problems(out, {
             "problems": sorted(self.problems), "model": self.config.model, "data_dir": self.config.data_dir,
             "mixing": self.config.mixing, "weights": dict(zip(self.sampler.names, self.sampler.probs.tolist()))})

@@ -13,9 +13,10 @@ def build_trained_dir(output_dir, data_dir, problems=TEST_PROBLEMS, steps=3):
     import keras
     from t2t_mm import registry
     from t2t_mm.decoding.features import dummy_features
+    from t2t_mm.training import run_folder
 
     hparams = registry.hparams("decoding_test_hparams")
-    hparams.save(output_dir)
+    run_folder.write_hparams(output_dir, hparams)
     specs = {n: registry.problem(n).spec(data_dir) for n in problems}
     model = registry.model("decoding_test_model")(hparams, list(specs.values()))
     for name in problems:  # every problem's path once, then the optimizer over all (as the trainer does)

@@ -11,6 +11,7 @@ import soundfile
 import tensorflow as tf
 
 from t2t_mm import plugins, registry
+from t2t_mm.training import run_folder
 
 PROBLEMS = ["mini_image_classes", "mini_speech", "mini_translate_ende"]
 
@@ -29,7 +30,7 @@ def mini(tmp_path_factory):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     hparams = registry.hparams("multimodel_tiny")
-    hparams.save(output_dir)
+    run_folder.write_hparams(output_dir, hparams)
     specs = [registry.problem(p).spec(data_dir) for p in PROBLEMS]
     model = registry.model("multimodel")(hparams, specs).build_all()
     import keras

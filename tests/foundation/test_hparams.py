@@ -5,6 +5,7 @@ import pytest
 from t2t_mm import registry
 from t2t_mm.errors import HParamsError
 from t2t_mm.hparams import HParams, create_hparams
+from t2t_mm.training import run_folder
 
 
 def make():
@@ -61,15 +62,15 @@ def test_attribute_assignment_is_checked():
 
 def test_json_round_trip(tmp_path):
     hp = make().parse("kernels=[5,5]")
-    path = hp.save(str(tmp_path))
+    path = run_folder.write_hparams(str(tmp_path), hp)
     assert json.load(open(path))["set_name"] == "multimodel_tiny"
-    again = HParams.load(str(tmp_path))
+    again = run_folder.read_hparams(str(tmp_path))
     assert again == hp and again.set_name == "multimodel_tiny"
 
 
 def test_load_without_file_says_how_to_make_it(tmp_path):
     with pytest.raises(HParamsError, match="no hparams.json in .*mm-trainer --output_dir="):
-        HParams.load(str(tmp_path))
+        run_folder.read_hparams(str(tmp_path))
 
 
 def test_derived_sets_and_registered_overrides():
@@ -93,7 +94,7 @@ def test_create_hparams_resumes_from_output_dir(tmp_path):
     from t2t_mm import plugins
     plugins.load_all()
     hp = create_hparams("multimodel_tiny", "moe_k=1", str(tmp_path))
-    hp.save(str(tmp_path))
+    run_folder.write_hparams(str(tmp_path), hp)
     resumed = create_hparams("multimodel_tiny", "", str(tmp_path))
     assert resumed.moe_k == 1
     with pytest.raises(HParamsError, match="trained with --hparams_set=multimodel_tiny, not multimodel_base"):
