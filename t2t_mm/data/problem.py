@@ -19,7 +19,7 @@ class Problem:
     target_modality = None         # "symbol" or "class_label"
     target_space = None            # e.g. "english" -> command token "To-English"
     splits = {"train": 10, "dev": 1}   # split -> default number of shards
-    eval_metrics = ()              # metric names (t2t_mm.metrics)
+    eval_metrics = ()              # metric names (t2t_mm.metrics.names.DECLARABLE); log_perplexity is always reported
     num_classes = 0                # class_label targets
     image_size = None              # image inputs are resized to image_size x image_size
     sample_rate = 16000            # audio inputs are stored at this rate
@@ -51,6 +51,11 @@ class Problem:
     @property
     def codecs(self):
         return {"inputs": self.input_codec, "targets": self.target_codec}
+
+    @property
+    def input_kind(self):
+        """'text', 'image' or 'audio': what one line of a decode input file holds (text or a path)."""
+        return self.input_codec.kind
 
     @property
     def uses_vocab(self):
@@ -90,6 +95,11 @@ class Problem:
             raise UserError(f"{where} has image inputs but no image_size (pixels, e.g. image_size = 32)")
         if "train" not in self.splits:
             raise UserError(f"{where}: splits {dict(self.splits)} must include 'train'")
+        from t2t_mm.metrics import names
+        unknown = names.unknown(self.eval_metrics)
+        if unknown:
+            raise UserError(f"{where} declares eval_metrics {', '.join(map(repr, unknown))}, which t2t_mm does not "
+                            f"compute: use names of {', '.join(names.DECLARABLE)}")
 
     def split_for_mode(self, mode):
         split = MODE_SPLITS.get(mode, mode)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 
+from t2t_mm import atomic
 from t2t_mm.data.data_errors import CorruptDataError, MissingDataError, VocabError
 
 PAD_ID = 0
@@ -128,8 +129,8 @@ def train(data_dir, lines, vocab_size, built_from, num_threads=2):
     os.makedirs(data_dir, exist_ok=True)
     meta = {"requested_vocab_size": vocab_size, "built_from": list(built_from),
             "training_lines": counted.count}
-    _atomic_write(os.path.join(data_dir, META_FILE), json.dumps(meta, indent=1).encode())
-    _atomic_write(os.path.join(data_dir, MODEL_FILE), model.getvalue())
+    atomic.write_text(os.path.join(data_dir, META_FILE), json.dumps(meta, indent=1))
+    atomic.write_bytes(os.path.join(data_dir, MODEL_FILE), model.getvalue())
     return Vocab(data_dir)
 
 
@@ -158,10 +159,3 @@ class _Counting:
         except BaseException as exc:
             self.error = exc
             raise
-
-
-def _atomic_write(target, data):
-    tmp = f"{target}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, target)

@@ -18,10 +18,6 @@ from t2t_mm.training import run_folder
 SKIPPED = 1                             # exit status when some inputs were skipped
 
 
-def input_kind(problem):
-    return problem.input_codec.kind
-
-
 @dataclasses.dataclass
 class DecodeConfig:
     output_dir: str
@@ -123,7 +119,7 @@ def read_inputs(path, problem):
     except OSError as exc:
         raise UserError(f"--decode_from_file={path}: cannot read it ({exc.strerror or exc})") from exc
     base = os.path.dirname(os.path.abspath(path))
-    kind = input_kind(problem)
+    kind = problem.input_kind
     entries = []
     for number, raw in enumerate(lines, start=1):
         try:
@@ -255,7 +251,7 @@ def main(config, stdin=None, stdout=None, stderr=None):
         status = SKIPPED if skipped else 0
 
     if config.decode_interactive:
-        kind = "text" if input_kind(problem) == "text" else f"{input_kind(problem)} path"
+        kind = "text" if problem.input_kind == "text" else f"{problem.input_kind} path"
         print(f"{config.problem}: one {kind} per line; end with Ctrl-D", file=stderr)
         for number, line in enumerate(stdin_lines(stdin), start=1):
             try:   # a typo, a bad file or bad bytes in one line must not end the session

@@ -15,7 +15,7 @@ import tensorflow as tf
 from t2t_mm import registry
 from t2t_mm.decoding.decode_hparams import default_decode_hparams, max_decode_length
 from t2t_mm.decoding.decoder import make_decode_fn
-from t2t_mm.decoding.features import input_kind, serving_input_spec
+from t2t_mm.decoding.features import serving_input_spec
 from t2t_mm.training import run_folder
 
 INFO_FILE = "t2t_mm_export.json"
@@ -47,7 +47,7 @@ def export_saved_model(model, specs, output_dir, hparams, export_dir=None, decod
         problem = registry.problem(spec.name)
         signatures[spec.name] = _signature(model, spec, problem, decode_hp, max_length)
         info["problems"][spec.name] = {
-            "inputs": input_kind(problem), "targets": "text" if spec.text_targets else "class",
+            "inputs": problem.input_kind, "targets": "text" if spec.text_targets else "class",
             "target_space_id": spec.target_space_id,
             "outputs": ["outputs", "scores"] if spec.text_targets else ["classes", "probabilities"]}
     if len(signatures) == 1:

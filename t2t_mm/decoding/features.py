@@ -8,12 +8,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from t2t_mm.data.vocab import EOS_ID
 from t2t_mm.errors import UserError
-
-
-def input_kind(problem):
-    """'text', 'image' or 'audio': what one line of a decode input file holds (text or a path)."""
-    return problem.input_codec.kind
 
 
 def _read_file(path, what):
@@ -67,7 +63,7 @@ def _read_audio(path):
 
 def raw_sample(problem, item):
     """A raw sample dict, as generate_samples would yield it, from one input line (text or path)."""
-    kind = input_kind(problem)
+    kind = problem.input_kind
     if kind == "text":
         return {problem.input_codec.sample_key: item}
     if kind == "image":
@@ -107,16 +103,16 @@ def batch_features(tensors, target_space_id):
 
 def dummy_features(problem, spec, hparams):
     """A one-example batch with targets, for building the model's variables before a restore."""
-    kind = input_kind(problem)
+    kind = problem.input_kind
     if kind == "text":
-        inputs = tf.constant([[3, 4, 1]], tf.int32)
+        inputs = tf.constant([[3, 4, EOS_ID]], tf.int32)
     elif kind == "image":
         inputs = tf.zeros([1, problem.image_size, problem.image_size, 3], tf.float32)
     else:
         per_token = int(getattr(hparams, "audio_samples_per_token", 0) or 0) if hparams else 0
         inputs = tf.zeros([1, max(per_token * 8, problem.sample_rate // 4, 1024)], tf.float32)
     if spec.text_targets:
-        targets = tf.constant([[3, 1]], tf.int32)
+        targets = tf.constant([[3, EOS_ID]], tf.int32)
     else:
         targets = tf.zeros([1], tf.int32)
     return {"inputs": inputs, "targets": targets,
@@ -125,7 +121,7 @@ def dummy_features(problem, spec, hparams):
 
 def serving_input_spec(problem):
     """tf.TensorSpec of already preprocessed `inputs` for a SavedModel signature."""
-    kind = input_kind(problem)
+    kind = problem.input_kind
     if kind == "text":
         return tf.TensorSpec([None, None], tf.int32, name="inputs")
     if kind == "image":

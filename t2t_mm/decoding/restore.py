@@ -36,11 +36,8 @@ def load_model(output_dir, problem_names, data_dir, model_name="multimodel", not
     problems = {name: registry.problem(name) for name in sorted(set(problem_names))}
     specs = {name: p.spec(data_dir) for name, p in problems.items()}
     model = registry.model(model_name)(hparams, list(specs.values()))
-    if hasattr(model, "build_all"):   # the model knows best which dummy batch builds each path
-        model.build_all()
-    else:
-        for name, problem in problems.items():
-            model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
+    for name, problem in problems.items():   # every problem's path once, so every variable exists
+        model(dummy_features(problem, specs[name], hparams), problem=name, training=False)
     note = note or (lambda text: print(text, file=sys.stderr))
     what = (f"the model built for {', '.join(problems)} (model {model_name}, hparams from "
             f"{output_dir}/{run_folder.HPARAMS_FILE})")

@@ -1,11 +1,9 @@
 """What greedy and beam search share: ids, the per-step log-probabilities and writing a column."""
 import tensorflow as tf
 
+from t2t_mm.data.vocab import EOS_ID, PAD_ID
 from t2t_mm.errors import UserError
-
-PAD_ID = 0
-EOS_ID = 1
-NEG_INF = -1e9   # "impossible" score: finite, so sums and comparisons never make NaN
+from t2t_mm.layers.attention import NEG_INF   # "impossible" score: finite, so sums never make NaN
 
 
 def batch_size_of(features):

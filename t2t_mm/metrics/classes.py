@@ -4,10 +4,7 @@ import dataclasses
 import numpy as np
 
 from t2t_mm.errors import UserError
-
-
-def _as_numpy(x):
-    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+from t2t_mm.metrics.token import as_numpy
 
 
 @dataclasses.dataclass
@@ -40,7 +37,7 @@ def _hits_at_k(logits, labels, k):
 
 
 def _checked(logits, labels):
-    logits, labels = _as_numpy(logits), _as_numpy(labels).astype(np.int64).reshape(-1)
+    logits, labels = as_numpy(logits), as_numpy(labels).astype(np.int64).reshape(-1)
     if logits.ndim != 2 or logits.shape[0] != labels.shape[0]:
         raise UserError(f"class metrics expect logits [B, C] and labels [B]; got {tuple(logits.shape)} "
                         f"and {tuple(labels.shape)}")

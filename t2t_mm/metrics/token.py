@@ -8,12 +8,12 @@ import dataclasses
 
 import numpy as np
 
+from t2t_mm.data.vocab import PAD_ID
 from t2t_mm.errors import UserError
 
-PAD_ID = 0
 
-
-def _as_numpy(x):
+def as_numpy(x):
+    """A numpy array of a tf tensor (eager) or of anything np.asarray takes."""
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
@@ -59,7 +59,7 @@ class TokenStats:
 
 def token_stats(logits, targets, pad_id=PAD_ID):
     """TokenStats of one batch: argmax hits and summed NLL over positions where targets != pad_id."""
-    logits, targets = _as_numpy(logits), _as_numpy(targets).astype(np.int64)
+    logits, targets = as_numpy(logits), as_numpy(targets).astype(np.int64)
     _check_shapes(logits, targets)
     if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[-1]):
         raise UserError(f"target ids must lie in [0, {logits.shape[-1]}) (the vocabulary size of the "

@@ -5,8 +5,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_mm import metrics
-
-DECODE_METRICS = ("bleu", "wer", "cer", "bracket_f1", "exact_tree")
+from t2t_mm.metrics import names
 REFERENCE_SLACK = 8
 
 
@@ -37,7 +36,7 @@ class DecodeScorer:
         return self._decoders[name]
 
     def wanted(self, problem):
-        return [m for m in getattr(problem, "eval_metrics", ()) if m in DECODE_METRICS]
+        return names.decode_metrics(problem.eval_metrics)
 
     def score(self, problem, batches, element_spec=None, references=None):
         """{metric: value} over up to max_examples (-1: all) examples of the given eval batches, scored

@@ -1,6 +1,6 @@
 """Evaluation of one problem on its dev split: the paper's per-token accuracy and log-perplexity for text
-targets, top-1/top-5 for class targets, and the decode-based metrics the problem declares (BLEU, WER/CER,
-bracket F1) through t2t_mm.decoding and t2t_mm.metrics, so the trainer and mm-decoder report the same
+targets, top-1/top-5 for class targets, and the decode-based metrics (BLEU, WER/CER, bracket F1): the
+ones the problem declares in eval_metrics (t2t_mm.metrics.names), plus log_ppl for every problem, through t2t_mm.decoding and t2t_mm.metrics, so the trainer and mm-decoder report the same
 figures. Runs on the chief, outside strategy.run (no collectives), over eval_steps batches (-1: the
 whole dev split).
 
@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from t2t_mm import metrics
+from t2t_mm.metrics import names
 from t2t_mm.training import decode_eval
 
 
@@ -44,7 +45,8 @@ class Evaluator:
         if self.eval_steps > 0:
             dataset = dataset.take(self.eval_steps)
         eval_step = self.steps.eval(name, dataset.element_spec)
-        real, shuffled = _Sums(spec.text_targets), _Sums(spec.text_targets)
+        keys = names.token_keys(self.problems[name].eval_metrics, spec.text_targets)
+        real, shuffled = _Sums(spec.text_targets, keys), _Sums(spec.text_targets, keys)
         moe_sums, batches, seen = {}, [], 0
         for features in dataset:
             stats, moe = eval_step(features)
@@ -78,8 +80,8 @@ def shuffle_inputs(features):
 class _Sums:
     """Accumulates one side (real or shuffled inputs) of an eval."""
 
-    def __init__(self, text_targets):
-        self.text_targets = text_targets
+    def __init__(self, text_targets, keys):
+        self.text_targets, self.keys = text_targets, keys   # keys: what the problem declared (names.py)
         self.tokens, self.classes = metrics.TokenStats(), metrics.ClassStats()
         self.nll_sum = self.count = 0.0
         self.examples = 0
@@ -96,9 +98,11 @@ class _Sums:
 
     def result(self):
         if self.text_targets:
-            return {"accuracy": self.tokens.accuracy, "log_ppl": self.tokens.log_perplexity}
-        return {"top1": self.classes.top1_accuracy, "top5": self.classes.top5_accuracy,
-                "log_ppl": self.nll_sum / max(self.count, 1.0)}
+            values = {"accuracy": self.tokens.accuracy, "log_ppl": self.tokens.log_perplexity}
+        else:
+            values = {"top1": self.classes.top1_accuracy, "top5": self.classes.top5_accuracy,
+                      "log_ppl": self.nll_sum / max(self.count, 1.0)}
+        return {key: values[key] for key in self.keys}
 
 
 def _batch_size(features):

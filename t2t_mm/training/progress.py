@@ -7,6 +7,10 @@
 import sys
 import time
 
+from t2t_mm.metrics import names
+
+LABELS = {"accuracy": "acc"}   # a record key's label in the eval line, where it is not the key itself
+
 
 def format_duration(seconds):
     seconds = max(0, int(seconds))
@@ -63,9 +67,8 @@ class Progress:
         """One line per problem: each metric with its shuffled-input value beside it, e.g.
         'acc 0.912 (shuffled 0.401)', and how many dev examples were scored."""
         parts = []
-        for key, label in (("accuracy", "acc"), ("top1", "top1"), ("top5", "top5"), ("log_ppl", "log_ppl"),
-                           ("bleu", "bleu"), ("wer", "wer"), ("cer", "cer"), ("bracket_f1", "bracket_f1"),
-                           ("exact_tree", "exact_tree")):
+        for key in names.RECORD_KEYS:
+            label = LABELS.get(key, key)
             if key in result:
                 digits = 1 if key == "bleu" else 3
                 shuffled = result.get(f"{key}_shuffled")

@@ -84,10 +84,11 @@ def main_from_flags(flags_values):
 
 
 def _training_sizes(problems, data_dir, hparams):
-    """{name: number of training examples}; counted from the shards when the problem does not know."""
+    """{name: number of training examples}: what mm-datagen recorded (Problem.dataset_size), else what the
+    problem declares, else counted from the shards (a full pass, for data_dirs without that record)."""
     sizes = {}
     for name, problem in problems.items():
-        known = problem.num_examples("train") if hasattr(problem, "num_examples") else None
+        known = problem.dataset_size(data_dir, "train") or problem.num_examples("train")
         if not known:
             dataset = problem.dataset("train", data_dir, hparams, shuffle=False, repeat=False)
             known = int(dataset.reduce(0, lambda n, b: n + tf.shape(b["targets"])[0]).numpy())
@@ -163,7 +164,7 @@ class Trainer:
         for batch in dataset.take(1):
             return {k: v[:1] for k, v in batch.items()}
         raise UserError(f"the training split of {name} in {self.config.data_dir} is empty: regenerate it "
-                        f"with mm-datagen --problem={name} --data_dir={self.config.data_dir} --tmp_dir=<tmp_dir>")
+                        f"with {self.problems[name].datagen_command(self.config.data_dir)}")
 
     def _build(self):
         """Model (every problem's path built once), optimizer slots, step counter; then resume."""

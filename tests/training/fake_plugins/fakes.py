@@ -10,10 +10,12 @@ import numpy as np
 import tensorflow as tf
 
 from t2t_mm import registry
+from t2t_mm.data import Problem
 from t2t_mm.spec import ProblemSpec
 
 
-class _FakeProblem:
+class _FakeProblem(Problem):
+    """In-memory batches instead of shards: spec() and dataset() of the Problem API, no codecs."""
     input_modality = "symbol"
     target_modality = "symbol"
     target_space_id = 0
@@ -23,10 +25,7 @@ class _FakeProblem:
     train_size = 64
     batch_size = 8
     lengths = (6, 10)             # two static length buckets
-
-    @property
-    def name(self):
-        return type(self).registered_name
+    uses_vocab = False            # ids are made up: no shared vocabulary behind them
 
     def num_examples(self, split):
         return self.train_size if split == "train" else 16
@@ -38,7 +37,7 @@ class _FakeProblem:
     def _examples(self, rng, length, count):
         raise NotImplementedError
 
-    def dataset(self, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None):
+    def dataset(self, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None, input_context=None):
         train = mode == "train"
         repeat = train if repeat is None else repeat
         seed = (hparams.seed if seed is None else seed) + (0 if train else 99)
