@@ -8,6 +8,7 @@
 
 Lookups of unknown names raise RegistryError listing the closest registered names.
 """
+import importlib
 import inspect
 
 from t2t_mm import naming
@@ -92,9 +93,29 @@ def _name_class(obj, name):
     obj.registered_name = name
 
 
-register_problem = _decorator(PROBLEMS, _name_class)
+def _checked_class(kind, base_path, advice):
+    """on_register that refuses anything but a subclass of base_path ("module.Class", imported on first
+    use so this module stays light), then names the class; the error names the class and the base."""
+    module_name, _, class_name = base_path.rpartition(".")
+
+    def check(obj, name):
+        base = getattr(importlib.import_module(module_name), class_name)
+        if not (inspect.isclass(obj) and issubclass(obj, base)):
+            what = f"class {obj.__qualname__}" if inspect.isclass(obj) else f"{type(obj).__name__} {obj!r}"
+            raise RegistryError(f"{kind} '{name}' ({what} at {_origin_of(obj)}) must extend {base_path}: "
+                                f"{advice}")
+        _name_class(obj, name)
+
+    return check
+
+
+register_problem = _decorator(PROBLEMS, _checked_class(
+    "problem", "t2t_mm.data.Problem", "subclass it or one of its task shapes (from t2t_mm.data import "
+    "TextToTextProblem, ImageToClassProblem, ImageToTextProblem, AudioToTextProblem)"))
 register_modality = _decorator(MODALITIES, _name_class)
-register_model = _decorator(MODELS, _name_class)
+register_model = _decorator(MODELS, _checked_class(
+    "model", "keras.Model", "the trainer builds, optimizes and checkpoints a keras.Model called as "
+    "model(features, problem=name, training=...) (docs/CONTRACTS.md)"))
 register_hparams = _decorator(HPARAMS)
 # A function returning a t2t_mm.experiments.Experiment (runs + tables); mm-experiment runs it. It may take
 # a `scale` argument ("mini", "paper", ...) chosen with mm-experiment --scale.

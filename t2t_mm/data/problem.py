@@ -21,6 +21,7 @@ class Problem:
     splits = {"train": 10, "dev": 1}   # split -> default number of shards
     eval_metrics = ()              # metric names (t2t_mm.metrics.names.DECLARABLE); log_perplexity is always reported
     num_classes = 0                # class_label targets
+    class_names = None             # optional: a name per class id, printed by mm-decoder instead of the id
     image_size = None              # image inputs are resized to image_size x image_size
     sample_rate = 16000            # audio inputs are stored at this rate
     size_scale = 1.0               # generated problems multiply their sizes by this (mm-datagen --mini_scale)

@@ -81,7 +81,7 @@ class Decoder:
         return self.vocab.decode(ids) if self.vocab is not None else " ".join(map(str, ids))
 
     def class_name(self, class_id):
-        names = getattr(self.problem, "class_names", None)
+        names = self.problem.class_names
         return names[class_id] if names and class_id < len(names) else str(class_id)
 
     def format_line(self, result):

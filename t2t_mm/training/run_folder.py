@@ -108,7 +108,7 @@ def vocab_fingerprint(data_dir):
 
 def data_record(data_dir, problems, specs):
     """What the run's ids mean: the vocabulary (when a problem uses it) and each problem's command-token id."""
-    uses_vocab = any(getattr(p, "uses_vocab", False) for p in problems.values())
+    uses_vocab = any(p.uses_vocab for p in problems.values())
     return {"data_dir": data_dir, "vocab_fingerprint": vocab_fingerprint(data_dir) if uses_vocab else None,
             "command_tokens": {name: int(spec.target_space_id) for name, spec in sorted(specs.items())},
             "target_spaces": _target_spaces(data_dir)}

@@ -1,6 +1,8 @@
+import keras
 import pytest
 
 from t2t_mm import registry
+from t2t_mm.data import Problem
 from t2t_mm.errors import RegistryError
 from t2t_mm.naming import snake_case
 
@@ -19,11 +21,11 @@ def test_snake_case_of_class_names():
 
 def test_register_with_default_and_explicit_names():
     @registry.register_model
-    class MyTestModelA:
+    class MyTestModelA(keras.Model):
         pass
 
     @registry.register_model("custom_name_b")
-    class MyTestModelB:
+    class MyTestModelB(keras.Model):
         pass
 
     try:
@@ -68,11 +70,11 @@ def test_unknown_name_far_from_everything_has_no_suggestion(reg):
 
 def test_mixtures_expand_and_validate():
     @registry.register_problem
-    class FoundationProbA:
+    class FoundationProbA(Problem):
         pass
 
     @registry.register_problem
-    class FoundationProbB:
+    class FoundationProbB(Problem):
         pass
 
     registry.register_mixture("foundation_mix", {"foundation_prob_a": 2.0, "foundation_prob_b": 1.0})
@@ -95,10 +97,25 @@ def test_mixtures_expand_and_validate():
 
 def test_problem_lookup_returns_an_instance():
     @registry.register_problem
-    class FoundationProbC:
+    class FoundationProbC(Problem):
         pass
 
     try:
         assert isinstance(registry.problem("foundation_prob_c"), FoundationProbC)
     finally:
         registry.PROBLEMS.unregister("foundation_prob_c")
+
+
+def test_registrations_check_the_base_class():
+    class DuckProblem:            # has what a problem has, but not the Problem API the trainer relies on
+        def dataset(self, mode, data_dir, hparams):
+            return None
+
+    with pytest.raises(RegistryError, match=r"problem 'duck_problem' \(class .*DuckProblem at .*test_registry.py:\d+\) "
+                                            r"must extend t2t_mm.data.Problem: subclass it or one of its task shapes"):
+        registry.register_problem(DuckProblem)
+    with pytest.raises(RegistryError, match=r"model 'duck_model' \(class .*DuckModel .*\) must extend keras.Model"):
+        @registry.register_model
+        class DuckModel:
+            pass
+    assert "duck_problem" not in registry.PROBLEMS and "duck_model" not in registry.MODELS
