@@ -188,10 +188,9 @@ def write_outputs(path, lines):
         raise UserError(f"--decode_to_file={path}: cannot write it ({run_folder.describe_os_error(exc)})") from exc
 
 
-def main(config, stdin=None, stdout=None, stderr=None):
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    config.check()
-    decode_hp = decode_hparams(config.decode_hparams)
+def check_inputs(config):
+    """Every check that needs no TensorFlow: the problem, the run's checkpoint and the data_dir's
+    command-token table. Returns the problem to decode and the problems the model is built for."""
     wanted = requested_problems(config)
     if len(wanted) > 1 and (config.decode_from_file or config.decode_interactive):
         raise UserError(f"--problem={config.problem}: files and interactive sessions decode one problem at a "
@@ -202,7 +201,87 @@ def main(config, stdin=None, stdout=None, stderr=None):
     if not os.path.exists(os.path.join(config.data_dir, run_folder.TARGET_SPACES)):
         raise UserError(f"{config.data_dir} has no {run_folder.TARGET_SPACES} (the command-token ids the run "
                         "was trained with): pass the --data_dir that mm-datagen wrote and mm-trainer read")
-    names = run_problems(config)
+    return problem, run_problems(config)
+
+
+class _Session:
+    """What every mode shares once the model is restored: the model, its hparams and a decoder per problem."""
+
+    def __init__(self, config, model, hparams, decode_hp):
+        self.config, self.model, self.hparams, self.decode_hp = config, model, hparams, decode_hp
+        self.max_length = max_decode_length(decode_hp, hparams)
+
+    def decoder_for(self, problem):
+        from t2t_mm.decoding.decoder import Decoder
+        data_dir = self.config.data_dir
+        vocab = problem.vocab(data_dir) if problem.uses_vocab else None
+        return Decoder(self.model, problem, problem.spec(data_dir), self.decode_hp, self.max_length, vocab)
+
+
+def export_mode(session, names, stderr):
+    """--export_dir: a SavedModel with one signature per problem of the run."""
+    from t2t_mm.decoding.export import export_saved_model
+    config = session.config
+    specs = [registry.problem(n).spec(config.data_dir) for n in names]
+    path = export_saved_model(session.model, specs, config.output_dir, session.hparams,
+                              export_dir=config.export_dir, decode_hparams=session.decode_hp)
+    print(f"exported SavedModel {path} (signatures: {', '.join(s.name for s in specs)})", file=stderr)
+
+
+def dev_mode(session, stdout):
+    """--decode_dev=N: N dev examples of each requested problem, decoded beside their references."""
+    from t2t_mm.decoding.dev_samples import dev_samples, format_samples
+    config = session.config
+    for name in requested_problems(config):
+        rows = dev_samples(session.decoder_for(registry.problem(name)), config.data_dir, session.hparams,
+                           config.decode_dev)
+        print(format_samples(name, rows), file=stdout, flush=True)
+
+
+def file_mode(session, problem, entries, stdout, stderr):
+    """--decode_from_file: one output line per input line; returns the exit status (SKIPPED if any
+    input could not be read)."""
+    config = session.config
+    start = time.time()
+    lines, skipped = decode_entries(session.decoder_for(problem), entries, stderr)
+    took, done = time.time() - start, len(entries) - skipped
+    if config.decode_to_file:
+        write_outputs(config.decode_to_file, lines)
+    else:
+        stdout.writelines(line + "\n" for line in lines)
+    print(f"decoded {done} inputs in {took:.1f}s ({done / max(took, 1e-9):.1f}/s)"
+          + (f", skipped {skipped} (empty output lines; errors above)" if skipped else "")
+          + (f" -> {config.decode_to_file}" if config.decode_to_file else ""), file=stderr)
+    return SKIPPED if skipped else 0
+
+
+def interactive_mode(session, problem, stdin, stdout, stderr):
+    """--decode_interactive: one input per line until end of input; a bad line is reported, not fatal."""
+    decoder = session.decoder_for(problem)
+    kind = "text" if problem.input_kind == "text" else f"{problem.input_kind} path"
+    print(f"{session.config.problem}: one {kind} per line; end with Ctrl-D", file=stderr)
+    for number, line in enumerate(stdin_lines(stdin), start=1):
+        try:   # a typo, a bad file or bad bytes in one line must not end the session
+            if isinstance(line, bytes):
+                line = decode_text(line, f"input line {number}")
+            item = line.rstrip("\n").rstrip("\r")
+            if not item.strip():
+                continue
+            result = decoder.decode([item.strip() if kind != "text" else item])[0]
+        except UserError as exc:
+            print(f"error: {exc}", file=stderr, flush=True)
+            continue
+        print(decoder.format_block(result), file=stdout, flush=True)
+
+
+def main(config, stdin=None, stdout=None, stderr=None):
+    """Checks (before TensorFlow loads), restores the run's model, then runs each requested mode:
+    export, dev samples, a file, an interactive session. Returns the exit status."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    config.check()
+    decode_hp = decode_hparams(config.decode_hparams)
+    problem, names = check_inputs(config)
+    entries = None
     if config.decode_from_file:
         entries = read_inputs(config.decode_from_file, problem)
         _all_failed(entries, config.decode_from_file)
@@ -211,58 +290,17 @@ def main(config, stdin=None, stdout=None, stderr=None):
         config.data_dir, problems, {n: p.spec(config.data_dir) for n, p in problems.items()}))
 
     from t2t_mm.decoding import restore
-    from t2t_mm.decoding.decoder import Decoder
     model, hparams, checkpoint = restore.load_model(config.output_dir, names, config.data_dir, config.model,
                                                     note=lambda text: print(text, file=stderr))
     print(f"restored {checkpoint}", file=stderr)
-    max_length = max_decode_length(decode_hp, hparams)
-
-    def decoder_for(p):
-        vocab = p.vocab(config.data_dir) if p.uses_vocab else None
-        return Decoder(model, p, p.spec(config.data_dir), decode_hp, max_length, vocab)
-
-    decoder = decoder_for(problem)
-
+    session = _Session(config, model, hparams, decode_hp)
     if config.export_dir:
-        from t2t_mm.decoding.export import export_saved_model
-        specs = [registry.problem(n).spec(config.data_dir) for n in names]
-        path = export_saved_model(model, specs, config.output_dir, hparams, export_dir=config.export_dir,
-                                  decode_hparams=decode_hp)
-        print(f"exported SavedModel {path} (signatures: {', '.join(s.name for s in specs)})", file=stderr)
-
+        export_mode(session, names, stderr)
     if config.decode_dev:
-        from t2t_mm.decoding.dev_samples import dev_samples, format_samples
-        for name in requested_problems(config):
-            rows = dev_samples(decoder_for(registry.problem(name)), config.data_dir, hparams, config.decode_dev)
-            print(format_samples(name, rows), file=stdout, flush=True)
-
+        dev_mode(session, stdout)
     status = 0
     if config.decode_from_file:
-        start = time.time()
-        lines, skipped = decode_entries(decoder, entries, stderr)
-        took, done = time.time() - start, len(entries) - skipped
-        if config.decode_to_file:
-            write_outputs(config.decode_to_file, lines)
-        else:
-            stdout.writelines(line + "\n" for line in lines)
-        print(f"decoded {done} inputs in {took:.1f}s ({done / max(took, 1e-9):.1f}/s)"
-              + (f", skipped {skipped} (empty output lines; errors above)" if skipped else "")
-              + (f" -> {config.decode_to_file}" if config.decode_to_file else ""), file=stderr)
-        status = SKIPPED if skipped else 0
-
+        status = file_mode(session, problem, entries, stdout, stderr)
     if config.decode_interactive:
-        kind = "text" if problem.input_kind == "text" else f"{problem.input_kind} path"
-        print(f"{config.problem}: one {kind} per line; end with Ctrl-D", file=stderr)
-        for number, line in enumerate(stdin_lines(stdin), start=1):
-            try:   # a typo, a bad file or bad bytes in one line must not end the session
-                if isinstance(line, bytes):
-                    line = decode_text(line, f"input line {number}")
-                item = line.rstrip("\n").rstrip("\r")
-                if not item.strip():
-                    continue
-                result = decoder.decode([item.strip() if kind != "text" else item])[0]
-            except UserError as exc:
-                print(f"error: {exc}", file=stderr, flush=True)
-                continue
-            print(decoder.format_block(result), file=stdout, flush=True)
+        interactive_mode(session, problem, stdin, stdout, stderr)
     return status
