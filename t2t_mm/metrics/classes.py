@@ -25,9 +25,6 @@ class ClassStats:
     def top5_accuracy(self):
         return self.top5 / self.count if self.count else 0.0
 
-    def as_dict(self):
-        return {"top1": self.top1_accuracy, "top5": self.top5_accuracy, "examples": self.count}
-
 
 def _hits_at_k(logits, labels, k):
     """Per example: is the label among the k highest logits? Ties count against the label (strict)."""

@@ -53,9 +53,6 @@ class TokenStats:
     def perplexity(self):
         return float(np.exp(self.log_perplexity))
 
-    def as_dict(self):
-        return {"accuracy": self.accuracy, "log_ppl": self.log_perplexity, "tokens": self.count}
-
 
 def token_stats(logits, targets, pad_id=PAD_ID):
     """TokenStats of one batch: argmax hits and summed NLL over positions where targets != pad_id."""

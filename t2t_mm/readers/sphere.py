@@ -4,12 +4,10 @@ A 1024-byte (or larger, as its second line says) ASCII header starting ``NIST_1A
 ``name -type value`` lines up to ``end_head`` (types ``-i`` int, ``-r`` real, ``-sN`` N-char string).
 The samples follow: 16-bit PCM in byte order ``01`` (little-endian) or ``10`` (big-endian), 8-bit
 mu-law, MIT "shortpack-v0", or shorten-compressed (``sample_coding pcm,embedded-shorten-vX``).
-Shorten is decoded natively, or by sph2pipe when it is on PATH and asked for.
+Shorten is decoded natively (t2t_mm.readers.shorten): no sph2pipe needed.
 """
 
 import os
-import shutil
-import subprocess
 
 import numpy as np
 
@@ -57,7 +55,7 @@ def parse_header(data, source="<sphere>"):
                     % (source, size))
 
 
-def read_sphere(path, use_sph2pipe=False):
+def read_sphere(path):
     """(int16 samples ``[num_samples]`` or ``[num_samples, channels]``, sample rate, header fields)."""
     with open(path, "rb") as f:
         data = f.read()
@@ -75,7 +73,7 @@ def read_sphere(path, use_sph2pipe=False):
     total = count * channels
     raw = None   # the stored 8-bit codes, which 8-bit files checksum
     if "shorten" in coding:
-        samples = np.asarray(_shorten(path, body, use_sph2pipe)).reshape(-1)
+        samples = np.asarray(_shorten(path, body)).reshape(-1)
         total = _total(count, channels, samples.size)
     elif "wavpack" in coding:
         raise UserError("%s: wavpack-compressed SPHERE is not supported; convert it with sph2pipe or "
@@ -119,9 +117,9 @@ def _total(count, channels, available):
     return count * channels
 
 
-def read_sphere_float(path, use_sph2pipe=False):
+def read_sphere_float(path):
     """Mono float32 waveform in [-1, 1) and its sample rate (channels averaged)."""
-    samples, rate, _ = read_sphere(path, use_sph2pipe)
+    samples, rate, _ = read_sphere(path)
     wave = samples.astype(np.float32) / 32768.0
     return (wave.mean(axis=1) if wave.ndim == 2 else wave), rate
 
@@ -144,14 +142,7 @@ def _need(body, nbytes, path):
                         "re-copy it from the corpus." % (path, len(body), nbytes))
 
 
-def _shorten(path, body, use_sph2pipe):
-    if use_sph2pipe:
-        tool = shutil.which("sph2pipe")
-        if not tool:
-            raise UserError("sph2pipe was asked for but is not on PATH; install it or leave "
-                            "use_sph2pipe off to use the built-in shorten decoder.")
-        raw = subprocess.run([tool, "-f", "raw", "-p", path], check=True, capture_output=True).stdout
-        return np.frombuffer(raw, "<i2" if np.little_endian else ">i2")
+def _shorten(path, body):
     samples, _ = decode_shorten(body, os.fspath(path))
     return samples.reshape(-1)  # already interleaved frame by frame
 

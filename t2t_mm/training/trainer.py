@@ -298,7 +298,7 @@ class Trainer:
         return path
 
     def export(self):
-        from t2t_mm.decoding import export as export_lib  # the decoding engineer's SavedModel export
+        from t2t_mm.decoding import export as export_lib  # lazy: only runs with --export
         path = export_lib.export_saved_model(self.model, self.specs, self.config.output_dir, self.hparams)
         self.progress.note(f"exported SavedModel {path}")
         return path
