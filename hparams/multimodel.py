@@ -1,24 +1,17 @@
 """The MultiModel hparams sets. Values and where they come from are documented beside each key."""
 from t2t_mm import registry
-from t2t_mm.hparams import HParams
+from t2t_mm.hparams_lib import basic_params
 
 
 @registry.register_hparams
 def multimodel_base():
     """Paper scale (Kaiser et al. 2017), one problem: 60 experts."""
-    return HParams(
-        # --- data / batching (t2t_mm.data) ---
-        batch_size=4096,              # tokens per batch (examples per batch = batch_size // bucket length)
-        max_length=256,               # longer examples are dropped from training batches
-        min_bucket_length=8,          # length buckets: min_bucket_length * bucket_step**i up to max_length
-        bucket_step=2.0,
-        shuffle_buffer=4096,
-        audio_samples_per_token=640,  # audio counts ceil(samples / this) tokens for buckets and max_length
-                                      # (640 = 40 ms at 16 kHz: max_length 256 -> 10.24 s of audio)
+    hp = basic_params()   # the data/batching and training keys, with these values (t2t_mm/hparams_lib.py)
+    hp.hidden_size = 512              # ours: the paper gives no width; 512 as T2T's base models
+    model_keys = dict(
         # --- model (t2t_mm.models.multimodel, t2t_mm.layers, t2t_mm.modalities) ---
         # Sources: [P] = Kaiser et al. 2017 ("One Model To Learn Them All"); [S] = Shazeer et al. 2017
         # (sparsely-gated MoE); [X] = Chollet 2017 (Xception). "ours" = not stated there, our choice.
-        hidden_size=512,              # ours: the paper gives no width; 512 as T2T's base models
         num_heads=8,                  # [P] Sec. 2.3: 8-head dot-product attention
         conv_kernel_sizes=[3, 3, 15, 15],   # [P] Fig. 3 as the design card reads it (not re-checked
         conv_dilations=[1, 1, 1, 8],        # against the PDF here): 3x1, 3x1, 15x1, 15x1, last 8-dilated
@@ -50,17 +43,10 @@ def multimodel_base():
         audio_frame_length=400,       # ours: 25 ms STFT windows at 16 kHz (common ASR front end)
         audio_frame_step=160,         # ours: 10 ms hop
         audio_mel_bins=80,            # ours: 80 mel bins (common ASR front end)
-        # --- training (t2t_mm.training) ---
-        learning_rate=0.1,            # T2T's multimodel_base value; t2t_mm.training.schedule scales it
-                                      # as T2T's noam schedule did (peak 7e-4 at hidden 512, warmup 4000)
-        learning_rate_warmup_steps=4000,
-        adam_beta1=0.85,
-        adam_beta2=0.997,
-        adam_epsilon=1e-6,
-        clip_grad_norm=1.0,
-        label_smoothing=0.1,
-        seed=1234,
     )
+    for key, value in model_keys.items():
+        hp.add_hparam(key, value)
+    return hp
 
 
 @registry.register_hparams

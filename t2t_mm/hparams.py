@@ -4,9 +4,12 @@
     hp.parse("hidden_size=256,kernel_sizes=[3,3,7,7]")
     hp.hidden_sze = 3   # HParamsError: ... has no 'hidden_sze' (...). Did you mean: hidden_size?
 
-Numeric keys can also carry an allowed range (Range), declared beside the type: RANGES holds those of the
-well-known model/training keys, applied by create_hparams; a key without a declared range takes any value
-of its type, so new keys need no range.
+Numeric keys can also carry an allowed range (Range), declared beside the type; a key without a declared
+range takes any value of its type, so new keys need no range.
+
+This module is the container only. Building a run's hparams (the registered set, a resumed run's
+hparams.json, --hparams, the ranges of the well-known keys) and the plain base set are in
+t2t_mm.hparams_lib.
 """
 import ast
 import json
@@ -40,27 +43,6 @@ class Range:
         if self.low is not None:
             return f"{'>' if self.low_open else '>='} {self.low}"
         return f"{'<' if self.high_open else '<='} {self.high}"
-
-
-_POSITIVE, _NON_NEGATIVE = Range(1), Range(0)
-_FRACTION = Range(0.0, 1.0, high_open=True)            # rates and probabilities: 1.0 would drop everything
-# The allowed ranges of the model/training keys that the registered sets share (t2t_mm/hparams/). A set
-# without one of these keys is unaffected; keys not listed here take any value of their type.
-RANGES = {
-    "batch_size": _POSITIVE, "max_length": _POSITIVE, "min_bucket_length": _POSITIVE,
-    "bucket_step": Range(1.0, low_open=True), "shuffle_buffer": _NON_NEGATIVE,
-    "audio_samples_per_token": _POSITIVE,
-    "hidden_size": _POSITIVE, "num_heads": _POSITIVE, "conv_kernel_sizes": _POSITIVE, "conv_dilations": _POSITIVE,
-    "encoder_blocks": _POSITIVE, "mixer_blocks": _NON_NEGATIVE, "decoder_blocks": _POSITIVE,
-    "dropout": _FRACTION, "moe_num_experts": _POSITIVE, "moe_k": _POSITIVE, "moe_hidden_size": _POSITIVE,
-    "moe_capacity_factor": Range(0.0, low_open=True), "moe_eval_capacity_factor": Range(0.0, low_open=True),
-    "moe_loss_coef": _NON_NEGATIVE, "max_target_spaces": _POSITIVE, "image_filters": _POSITIVE,
-    "class_exit_filters": _POSITIVE, "audio_blocks": _NON_NEGATIVE, "audio_sample_rate": _POSITIVE,
-    "audio_frame_length": _POSITIVE, "audio_frame_step": _POSITIVE, "audio_mel_bins": _POSITIVE,
-    "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
-    "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
-    "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION,
-}
 
 
 def _type_name(value):
@@ -237,21 +219,3 @@ class HParams:
 
     def __eq__(self, other):
         return isinstance(other, HParams) and self._values == other._values
-
-
-def create_hparams(set_name, overrides="", output_dir=None):
-    """The run's hparams: output_dir/hparams.json when a run is resumed there, else the registered set;
-    then the overrides. A resumed run with a different set name is refused (its checkpoints would not fit).
-    The ranges of RANGES are declared first, so an out-of-range value names the key and the range."""
-    from t2t_mm import registry
-    from t2t_mm.training import run_folder
-
-    if output_dir and run_folder.has_hparams(output_dir):
-        hp = run_folder.read_hparams(output_dir)
-        if set_name and set_name != hp.set_name:
-            raise HParamsError(
-                f"{output_dir} was trained with --hparams_set={hp.set_name}, not {set_name}: "
-                "use another --output_dir, or the same set to resume")
-    else:
-        hp = registry.hparams(set_name)
-    return hp.declare_ranges(RANGES).parse(overrides)

@@ -53,7 +53,7 @@ def prepare(options):
     experiment = spec.build(options.experiment, options.scale)
     planned = spec.plan(experiment, options.steps_per_problem, options.train_steps, options.seeds,
                         options.hparams, options.runs)
-    from t2t_mm import hparams as hparams_lib
+    from t2t_mm import hparams_lib
     for hparams_set, overrides in sorted({(p.run.hparams_set, p.hparams) for p in planned}):
         try:  # a wrong key fails here, once, not in every run's trainer
             hparams_lib.create_hparams(hparams_set, overrides)

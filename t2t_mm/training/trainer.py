@@ -13,7 +13,7 @@ import time
 import keras
 import tensorflow as tf
 
-from t2t_mm import hparams as hparams_lib
+from t2t_mm import hparams_lib
 from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guard as guard_lib,

@@ -4,7 +4,8 @@ import pytest
 
 from t2t_mm import registry
 from t2t_mm.errors import HParamsError
-from t2t_mm.hparams import HParams, create_hparams
+from t2t_mm.hparams import HParams
+from t2t_mm.hparams_lib import create_hparams
 from t2t_mm.training import run_folder
 
 
@@ -107,3 +108,18 @@ def test_registered_sets_derive():
     base, joint = registry.hparams("multimodel_base"), registry.hparams("multimodel_base_joint")
     assert base.moe_num_experts == 60 and joint.moe_num_experts == 240
     assert set(base.values()) == set(registry.hparams("multimodel_tiny").values())
+
+
+def test_basic_params_hold_the_library_keys_and_model_sets_extend_them():
+    from t2t_mm import plugins
+    from t2t_mm.data.pipeline import REQUIRED_HPARAMS
+    from t2t_mm.hparams_lib import basic_params
+    plugins.load_all()
+    basic = basic_params()
+    assert set(REQUIRED_HPARAMS) <= set(basic.values()) and "learning_rate" in basic
+    assert registry.hparams("basic_params") == basic
+    for name in ("multimodel_base", "multimodel_tiny"):
+        assert set(basic.values()) < set(registry.hparams(name).values())
+    hp = basic_params()
+    hp.add_hparam("my_width", 64)           # a plugin model's own key on top of the base set
+    assert hp.parse("my_width=32,batch_size=128").my_width == 32

@@ -447,7 +447,7 @@ def test_tensorflow_disk_full_while_saving_is_one_line(tmp_path, monkeypatch):
     ("hidden_size=-32", "int, >= 1"), ("dropout=2.5", r"float, in \[0.0, 1.0\)"), ("num_heads=0", "int, >= 1"),
     ("max_length=0", "int, >= 1"), ("batch_size=0", "int, >= 1"), ("label_smoothing=1.5", r"float, in \[0.0, 1.0\)")])
 def test_out_of_range_hparams_name_key_value_and_range(override, allowed):
-    from t2t_mm.hparams import create_hparams
+    from t2t_mm.hparams_lib import create_hparams
     plugins.load_all()
     key, value = override.split("=")
     with pytest.raises(HParamsError, match=f"{key}={value} is out of range: {key} must be {allowed}"):
@@ -455,7 +455,8 @@ def test_out_of_range_hparams_name_key_value_and_range(override, allowed):
 
 
 def test_keys_without_a_declared_range_take_any_value():
-    from t2t_mm.hparams import HParams, RANGES, Range
+    from t2t_mm.hparams import HParams, Range
+    from t2t_mm.hparams_lib import RANGES
     hp = HParams(brand_new_key=-5, hidden_size=8).declare_ranges(RANGES)
     hp.parse("brand_new_key=-100")
     hp.add_hparam("plugin_rate", 0.5, valid=Range(0.0, 1.0))
