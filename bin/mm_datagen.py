@@ -24,11 +24,9 @@ def main(argv):
     if not FLAGS.problem:
         raise UserError("--problem is required: mm-datagen --problem=NAME[,NAME...] --data_dir=D --tmp_dir=T "
                         "(mm-datagen --registry_help lists problems and mixtures)")
-    from t2t_mm.problems.real import source
-    source.set_source(FLAGS.source)
     from t2t_mm.data import datagen  # imports TensorFlow lazily, after flag checks
     datagen.generate(FLAGS.problem, FLAGS.data_dir, FLAGS.tmp_dir, num_shards=FLAGS.num_shards,
-                     vocab_size=FLAGS.vocab_size, size_scale=FLAGS.mini_scale)
+                     vocab_size=FLAGS.vocab_size, size_scale=FLAGS.mini_scale, source=FLAGS.source)
     print(f"done: data in {FLAGS.data_dir}")
     return 0
 

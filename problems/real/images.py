@@ -23,15 +23,15 @@ def _held_out(path):
 
 
 @registry.register_problem
-class ImageImagenet(ImageToClassProblem):
+class ImageImagenet(source.HasSources, ImageToClassProblem):
     num_classes = 1000
     image_size = 224
     splits = {"train": 64, "dev": 4}
+    tfds = source.TfdsBuilder("imagenet2012", {"train": "train", "dev": "validation"}, skip_image_decoding=True)
 
     def generate_samples(self, tmp_dir, split):
-        if source.current() == "tfds":
-            tfds_split = {"train": "train", "dev": "validation"}[split]
-            for ex in source.tfds_examples("imagenet2012", tfds_split, tmp_dir, skip_image_decoding=True):
+        if self.source is not source.RAW:
+            for ex in self.source.examples(tmp_dir, split):
                 yield {"image": bytes(ex["image"]), "label": int(ex["label"])}
             return
         root = imagenet.find_root(tmp_dir)
@@ -57,14 +57,15 @@ class ImageImagenet(ImageToClassProblem):
 
 
 @registry.register_problem
-class ImageMsCocoCaptions(ImageToTextProblem):
+class ImageMsCocoCaptions(source.HasSources, ImageToTextProblem):
     target_space = "english"
     image_size = 224
     splits = {"train": 32, "dev": 2}
+    tfds = source.TfdsBuilder("coco_captions", {"train": "train", "dev": "val"}, skip_image_decoding=True)
 
     def vocab_lines(self, tmp_dir):
         """Captions only, from the annotation files, without reading the images (raw source)."""
-        if source.current() == "tfds":
+        if self.source is not source.RAW:
             yield from super().vocab_lines(tmp_dir)
             return
         for path in self._annotation_files(tmp_dir, "train"):
@@ -81,9 +82,8 @@ class ImageMsCocoCaptions(ImageToTextProblem):
         return files
 
     def generate_samples(self, tmp_dir, split):
-        if source.current() == "tfds":
-            tfds_split = {"train": "train", "dev": "val"}[split]
-            for ex in source.tfds_examples("coco_captions", tfds_split, tmp_dir, skip_image_decoding=True):
+        if self.source is not source.RAW:
+            for ex in self.source.examples(tmp_dir, split):
                 for caption in ex["captions"]["text"]:
                     yield {"image": bytes(ex["image"]), "targets": " ".join(source.text(caption).split())}
             return

@@ -24,23 +24,20 @@ ARCHIVES = ("training*", "dev.t*", "test.t*", "test-full.t*", "newstest*", "news
             "*de-en*", "*fr-en*", "*de-fr*", "*fr-de*")
 
 
-class WmtTranslation(TextToTextProblem):
+class WmtTranslation(source.HasSources, TextToTextProblem):
     """Reads ``source_lang`` -> ``target_lang`` pairs; ``reverse`` (from the base API) swaps them."""
     source_lang = target_lang = None
     dev_set = "newstest2013"
     test_set = "newstest2014"
-    tfds_name = None
-    tfds_has_test = True
     eval_metrics = ("accuracy", "log_perplexity", "bleu")
 
     @property
     def splits(self):
-        if source.current() == "tfds" and not self.tfds_has_test:
-            return {"train": 16, "dev": 1}
-        return {"train": 16, "dev": 1, "test": 1}
+        splits = {"train": 16, "dev": 1, "test": 1}
+        return {name: shards for name, shards in splits.items() if self.source.has_split(name)}
 
     def generate_samples(self, tmp_dir, split):
-        if source.current() == "tfds":
+        if self.source is not source.RAW:
             yield from self._from_tfds(tmp_dir, split)
             return
         archives.extract_all(tmp_dir, ARCHIVES)
@@ -74,17 +71,17 @@ class WmtTranslation(TextToTextProblem):
                                                                            self.target_lang),
                 "test": "the test set %s" % self.test_set}[split]
         return ("%s: no %s under --tmp_dir=%s. Download them from the WMT site into that directory, or "
-                "use --source=tfds (TFDS %s)." % (self.name, what, tmp_dir, self.tfds_name))
+                "use --source=tfds (TFDS %s)." % (self.name, what, tmp_dir, self.tfds.builder))
 
     def _from_tfds(self, tmp_dir, split):
-        for ex in source.tfds_examples(self.tfds_name, TFDS_SPLITS[split], tmp_dir):
+        for ex in self.source.examples(tmp_dir, split):
             yield {"inputs": source.text(ex[self.source_lang]), "targets": source.text(ex[self.target_lang])}
 
 
 @registry.register_problem
 class TranslateEndeWmt8k(WmtTranslation):
     source_lang, target_lang, target_space = "en", "de", "german"
-    tfds_name = "wmt_t2t_translate/de-en"
+    tfds = source.TfdsBuilder("wmt_t2t_translate/de-en", TFDS_SPLITS)
 
 
 @registry.register_problem
@@ -95,7 +92,7 @@ class TranslateDeenWmt8k(TranslateEndeWmt8k):
 @registry.register_problem
 class TranslateEnfrWmt8k(WmtTranslation):
     source_lang, target_lang, target_space = "en", "fr", "french"
-    tfds_name = "wmt14_translate/fr-en"
+    tfds = source.TfdsBuilder("wmt14_translate/fr-en", TFDS_SPLITS)
 
 
 @registry.register_problem
@@ -107,4 +104,4 @@ class TranslateFrenWmt8k(TranslateEnfrWmt8k):
 class TranslateDefrWmt8k(WmtTranslation):
     source_lang, target_lang, target_space = "de", "fr", "french"
     dev_set, test_set = "euelections_dev2019", "newstest2019"
-    tfds_name, tfds_has_test = "wmt19_translate/fr-de", False
+    tfds = source.TfdsBuilder("wmt19_translate/fr-de", {"train": "train", "dev": "validation"})  # no test

@@ -31,11 +31,14 @@ def prepare_dir(path, flag):
 
 
 def generate(problems, data_dir, tmp_dir, num_shards=None, vocab_size=None, size_scale=None,
-             log=print, progress_every=5.0):
-    """Generates every problem named in `problems` ('a,b' or a mixture name); returns the problems."""
+             log=print, progress_every=5.0, source=None):
+    """Generates every problem named in `problems` ('a,b' or a mixture name); returns the problems.
+    source: "raw" or "tfds" for the problems that can read either (Problem.use_source); None: their default."""
     names = list(registry.expand_problems(problems)) if isinstance(problems, str) else list(problems)
     instances = [registry.problem(n) for n in names]
     for problem in instances:
+        if source is not None:
+            problem.use_source(source)
         problem.check_declarations()
         if size_scale is not None:
             problem.size_scale = size_scale

@@ -102,6 +102,12 @@ class Problem:
             raise UserError(f"{where} declares eval_metrics {', '.join(map(repr, unknown))}, which t2t_mm does not "
                             f"compute: use names of {', '.join(names.DECLARABLE)}")
 
+    def use_source(self, name):
+        """mm-datagen --source=NAME ("raw" files in --tmp_dir, or "tfds"): problems that can read from
+        more than one source choose here (t2t_mm.problems.real.source); the others read theirs either
+        way. Returns the problem."""
+        return self
+
     def split_for_mode(self, mode):
         split = MODE_SPLITS.get(mode, mode)
         if split not in self.splits:

@@ -17,11 +17,9 @@ NAMES = ("translate_ende_wmt8k", "translate_deen_wmt8k", "translate_enfr_wmt8k",
          "speech_librispeech", "parsing_wsj")
 
 
-@pytest.fixture
-def tfds_source():
-    source.set_source("tfds")
-    yield
-    source.set_source("raw")
+def tfds_problem(name):
+    """The registered problem reading from its TFDS builder (as mm-datagen --source=tfds makes it)."""
+    return registry.problem(name).use_source("tfds")
 
 
 def test_all_ten_are_registered_with_their_declarations():
@@ -80,15 +78,24 @@ def test_translation_splits_from_a_training_archive_and_sgml_dev_set(tmp_path):
         list(ende.generate_samples(str(raw), "test"))
 
 
-def test_translation_from_mocked_tfds(tfds_source, tmp_path):
+def test_translation_from_mocked_tfds(tmp_path):
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=3, policy=tfds.testing.MockPolicy.USE_CODE):
-        samples = list(registry.problem("translate_deen_wmt8k").generate_samples(str(tmp_path), "train"))
-        defr = registry.problem("translate_defr_wmt8k")
+        samples = list(tfds_problem("translate_deen_wmt8k").generate_samples(str(tmp_path), "train"))
+        defr = tfds_problem("translate_defr_wmt8k")
         dev = list(defr.generate_samples(str(tmp_path), "dev"))
     assert len(samples) == 3 and all(isinstance(s["inputs"], str) and isinstance(s["targets"], str)
                                      for s in samples + dev)
     assert defr.splits == {"train": 16, "dev": 1}  # wmt19_translate/fr-de has no test split
+    assert registry.problem("translate_defr_wmt8k").splits == {"train": 16, "dev": 1, "test": 1}   # raw files
+
+
+def test_two_problems_in_one_process_read_from_different_sources():
+    raw, tfds = registry.problem("translate_ende_wmt8k"), tfds_problem("translate_enfr_wmt8k")
+    assert raw.source is source.RAW and tfds.source.builder == "wmt14_translate/fr-en"
+    assert registry.problem("speech_wsj").use_source("tfds").splits      # no TFDS builder: raw either way
+    with pytest.raises(UserError, match="--source=hdfs: choose one of raw, tfds"):
+        raw.use_source("hdfs")
 
 
 def test_imagenet_raw_excerpt_and_preprocessing(real):
@@ -105,10 +112,10 @@ def test_imagenet_raw_excerpt_and_preprocessing(real):
     assert out.shape == (224, 224, 3) and abs(float(np.mean(out))) < 1e-3
 
 
-def test_imagenet_from_mocked_tfds(tfds_source, tmp_path):
+def test_imagenet_from_mocked_tfds(tmp_path):
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=2, policy=tfds.testing.MockPolicy.USE_CODE):
-        samples = list(registry.problem("image_imagenet").generate_samples(str(tmp_path), "dev"))
+        samples = list(tfds_problem("image_imagenet").generate_samples(str(tmp_path), "dev"))
     assert len(samples) == 2 and all(Image.open(io.BytesIO(s["image"])).format == "JPEG" for s in samples)
 
 
@@ -122,7 +129,7 @@ def test_coco_raw_excerpt_one_sample_per_caption(real):
         list(problem.generate_samples(real("coco"), "train"))
 
 
-def test_coco_from_tfds_structure(tfds_source, tmp_path):
+def test_coco_from_tfds_structure(tmp_path):
     # TFDS's own random mock of coco_captions breaks on its "objects" sequence; give the builder's
     # structure (encoded image, captions.text) through mock_data's as_dataset_fn instead.
     tfds = pytest.importorskip("tensorflow_datasets")
@@ -136,7 +143,7 @@ def test_coco_from_tfds_structure(tfds_source, tmp_path):
                                              "captions": {"text": ["A green box. ", "Green."]}})
 
     with tfds.testing.mock_data(as_dataset_fn=as_dataset, policy=tfds.testing.MockPolicy.USE_CODE):
-        samples = list(registry.problem("image_ms_coco_captions").generate_samples(str(tmp_path), "dev"))
+        samples = list(tfds_problem("image_ms_coco_captions").generate_samples(str(tmp_path), "dev"))
     assert [s["targets"] for s in samples] == ["A green box.", "Green."]
     assert samples[0]["image"] == jpeg.getvalue()
 
