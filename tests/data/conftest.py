@@ -3,14 +3,14 @@ import pytest
 
 from t2t_mm import plugins
 
-from datatest_helpers import MINI_SCALE, tiny_hparams
+from helpers import MINI_SCALE, batching_hparams
 
 plugins.load_all()
 
 
 @pytest.fixture
 def hparams():
-    return tiny_hparams()
+    return batching_hparams()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from t2t_mm import registry
 from t2t_mm.data import CorruptDataError, MissingDataError, TextToTextProblem, bucketing, datagen, shard_check
 from t2t_mm.errors import HParamsError
 
-from datatest_helpers import tiny_hparams
+from helpers import batching_hparams
 
 QUIET = dict(log=lambda *_: None)
 
@@ -36,14 +36,14 @@ def varied(tmp_path_factory):
 
 
 def test_bucket_lengths():
-    hp = tiny_hparams(min_bucket_length=8, bucket_step=2.0, max_length=64)
+    hp = batching_hparams(min_bucket_length=8, bucket_step=2.0, max_length=64)
     assert bucketing.bucket_lengths(hp) == [8, 16, 32, 64]
-    hp = tiny_hparams(min_bucket_length=8, bucket_step=1.5, max_length=40)
+    hp = batching_hparams(min_bucket_length=8, bucket_step=1.5, max_length=40)
     assert bucketing.bucket_lengths(hp) == [8, 12, 18, 27, 40]
 
 
 def test_training_batches_come_from_a_bounded_set_of_static_shapes(varied):
-    hp = tiny_hparams(batch_size=128, max_length=64)
+    hp = batching_hparams(batch_size=128, max_length=64)
     problem = registry.problem("test_varied_lengths")
     allowed = bucketing.batch_shapes(problem, hp)
     seen = set()
@@ -60,7 +60,7 @@ def test_training_batches_come_from_a_bounded_set_of_static_shapes(varied):
 
 
 def test_too_long_examples_are_dropped(varied):
-    hp = tiny_hparams(batch_size=128, max_length=16)
+    hp = batching_hparams(batch_size=128, max_length=16)
     problem = registry.problem("test_varied_lengths")
     kept = sum(int(b["inputs"].shape[0]) for b in problem.dataset("eval", varied, hp))
     vocab = problem.vocab(varied)
@@ -70,7 +70,7 @@ def test_too_long_examples_are_dropped(varied):
 
 
 def test_deterministic_given_seed(varied):
-    hp = tiny_hparams(batch_size=128, max_length=64)
+    hp = batching_hparams(batch_size=128, max_length=64)
     problem = registry.problem("test_varied_lengths")
 
     def first(seed, n=5):
@@ -115,7 +115,7 @@ def test_corrupt_shard_is_named(tmp_path, hparams, monkeypatch):
 def test_hparams_without_data_keys_and_too_many_target_spaces(varied):
     problem = registry.problem("test_varied_lengths")
     with pytest.raises(HParamsError, match="max_target_spaces"):
-        problem.dataset("train", varied, tiny_hparams(max_target_spaces=1))
+        problem.dataset("train", varied, batching_hparams(max_target_spaces=1))
 
     class Bare:
         batch_size = 10
@@ -132,7 +132,7 @@ def test_unknown_mode(varied, hparams):
 
 def test_input_pipelines_read_disjoint_parts(varied):
     import tensorflow as tf
-    hp = tiny_hparams(batch_size=128, max_length=64)
+    hp = batching_hparams(batch_size=128, max_length=64)
     problem = registry.problem("test_varied_lengths")
 
     def rows(pipelines, index):

@@ -6,7 +6,7 @@ from t2t_mm import registry
 from t2t_mm.data import EOS_ID, PAD_ID, bucketing
 from t2t_mm.problems.mini import MINI_SUITE
 
-from datatest_helpers import MINI_SCALE, shard_files, tiny_hparams
+from helpers import MINI_SCALE, shard_files, batching_hparams
 
 
 def test_mini_suite_mixture_names_all_nine():
@@ -26,7 +26,7 @@ def test_round_trip(mini_data, name):
     data_dir, tmp_dir, _ = mini_data
     problem = registry.problem(name)
     problem.size_scale = MINI_SCALE
-    hp = tiny_hparams()
+    hp = batching_hparams()
     spec = problem.spec(data_dir)
     assert spec.name == name
     assert spec.input_modality == problem.input_modality and spec.target_modality == problem.target_modality

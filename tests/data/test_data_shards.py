@@ -6,7 +6,7 @@ import pytest
 from t2t_mm import registry
 from t2t_mm.data import DataDirError, MissingDataError, TextToTextProblem, datagen, shards
 
-from datatest_helpers import shard_files, tiny_hparams
+from helpers import shard_files, batching_hparams
 
 
 class CountingEcho(TextToTextProblem):
@@ -58,7 +58,7 @@ def test_interrupted_run_leaves_no_final_shard_and_rerun_completes(tmp_path, ech
         datagen.generate("test_counting_echo", str(tmp_path), str(tmp_path), log=lambda *_: None)
     assert shard_files(str(tmp_path), "test_counting_echo-train") == []
     with pytest.raises(MissingDataError, match="mm-datagen --problem=test_counting_echo"):
-        registry.problem("test_counting_echo").dataset("train", str(tmp_path), tiny_hparams())
+        registry.problem("test_counting_echo").dataset("train", str(tmp_path), batching_hparams())
     echo.fail_after = None
     datagen.generate("test_counting_echo", str(tmp_path), str(tmp_path), log=lambda *_: None)
     assert len(shard_files(str(tmp_path), "test_counting_echo-train")) == 3
@@ -82,7 +82,7 @@ def test_rerun_skips_complete_shards_and_redoes_missing_ones(tmp_path, echo):
     with open(paths[1] + shards.TEMP_MARK + "99999", "wb") as f:
         f.write(b"partial")
     with pytest.raises(MissingDataError, match=r"incomplete \(2 of 3 shards"):
-        registry.problem("test_counting_echo").dataset("train", data_dir, tiny_hparams())
+        registry.problem("test_counting_echo").dataset("train", data_dir, batching_hparams())
     datagen.generate("test_counting_echo", data_dir, data_dir, log=lambda *_: None)
     assert [open(p, "rb").read() for p in paths] == original
     assert [os.stat(p).st_mtime_ns for i, p in enumerate(paths) if i != 1] == [mtimes[0], mtimes[2]]
@@ -131,4 +131,4 @@ def test_two_complete_shard_sets_are_refused_by_the_reader(tmp_path, echo):
     for i in range(2):   # a complete 2-shard set made by hand beside the 3-shard one
         open(shards.shard_name(str(tmp_path), "test_counting_echo", "train", i, 2), "wb").close()
     with pytest.raises(MissingDataError, match=r"2 complete shard sets .* \(of-00002, of-00003\); delete all but one"):
-        registry.problem("test_counting_echo").dataset("train", str(tmp_path), tiny_hparams())
+        registry.problem("test_counting_echo").dataset("train", str(tmp_path), batching_hparams())

@@ -8,7 +8,8 @@ import tensorflow as tf
 from t2t_mm import registry
 from t2t_mm.decoding.greedy import greedy_decode
 from t2t_mm.spec import ProblemSpec
-from tests.model.conftest import VOCAB, tiny_hparams
+import t2t_mm.models  # noqa: F401  (registers the model and the modalities)
+from helpers import VOCAB, tiny_model_hparams
 
 TEXT = ProblemSpec("text", "symbol", "symbol", 1, vocab_size=VOCAB)
 
@@ -16,7 +17,7 @@ TEXT = ProblemSpec("text", "symbol", "symbol", 1, vocab_size=VOCAB)
 def _uneven_model(spec=TEXT):
     """Tiny model (dropout 0) whose MoE gates strongly prefer a few experts (so capacity binds), noise
     off so training mode is deterministic."""
-    model = registry.model("multimodel")(tiny_hparams(), [spec]).build_all()
+    model = registry.model("multimodel")(tiny_model_hparams(), [spec]).build_all()
     rng = np.random.RandomState(3)
     for layer in model.moe_layers():
         layer.noisy_gating = False
@@ -72,7 +73,7 @@ def test_an_example_decodes_the_same_alone_and_in_a_batch():
 @pytest.mark.parametrize("modality", ["audio_waveform", "audio_spectral"])
 def test_audio_padding_never_changes_real_frames(modality):
     spec = ProblemSpec("speech", modality, "symbol", 1, vocab_size=VOCAB)
-    model = registry.model("multimodel")(tiny_hparams("use_moe=False"), [spec]).build_all()
+    model = registry.model("multimodel")(tiny_model_hparams("use_moe=False"), [spec]).build_all()
     net = model.modality_nets[modality]
     rng = np.random.RandomState(0)
     wave = (rng.randn(2, 128 * 24) * 0.3).astype(np.float32)

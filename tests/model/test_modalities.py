@@ -7,13 +7,14 @@ import tensorflow as tf
 
 from t2t_mm import registry
 from t2t_mm.errors import UserError
-from tests.model.conftest import tiny_hparams
+import t2t_mm.models  # noqa: F401  (registers the model and the modalities)
+from helpers import tiny_model_hparams
 
 H = 16
 
 
 def _net(name, size=0, overrides=""):
-    hp = tiny_hparams(overrides)
+    hp = tiny_model_hparams(overrides)
     return registry.modality(name)(hp.values(), size)
 
 

@@ -8,7 +8,8 @@ import keras
 from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.spec import ProblemSpec
-from tests.model.conftest import CLASSES, VOCAB, all_pair_specs, pair_spec, tiny_hparams
+import t2t_mm.models  # noqa: F401  (registers the model and the modalities)
+from helpers import CLASSES, VOCAB, all_pair_specs, pair_spec, tiny_model_hparams
 
 
 def _features(spec, batch=2, target_length=4, seed=0):
@@ -28,7 +29,7 @@ def _features(spec, batch=2, target_length=4, seed=0):
 
 @pytest.fixture(scope="module")
 def joint_model():
-    model = registry.model("multimodel")(tiny_hparams(), all_pair_specs())
+    model = registry.model("multimodel")(tiny_model_hparams(), all_pair_specs())
     return model.build_all()
 
 
@@ -58,7 +59,7 @@ def test_encode_then_decode_equals_call(joint_model):
 
 
 def test_decoder_is_causal():
-    model = registry.model("multimodel")(tiny_hparams("moe_eval_capacity_factor=100.0"),
+    model = registry.model("multimodel")(tiny_model_hparams("moe_eval_capacity_factor=100.0"),
                                          [pair_spec("symbol", "symbol")])
     features = _features(model.specs["symbol_to_symbol"], target_length=7)
     before = model(features, training=False).numpy()
@@ -76,7 +77,7 @@ def _xent(logits, labels):
 
 def test_model_trains_on_a_tiny_batch_and_untouched_nets_get_no_gradient():
     specs = [pair_spec("symbol", "symbol", 1), pair_spec("image", "class_label", 2)]
-    model = registry.model("multimodel")(tiny_hparams(), specs).build_all()
+    model = registry.model("multimodel")(tiny_model_hparams(), specs).build_all()
     optimizer = keras.optimizers.Adam(1e-2)
     optimizer.build(model.trainable_variables)
     batches = {s.name: _features(s, batch=4, target_length=5, seed=1) for s in specs}
@@ -106,7 +107,7 @@ def test_model_trains_on_a_tiny_batch_and_untouched_nets_get_no_gradient():
 
 def test_save_and_load_round_trip(tmp_path):
     specs = [pair_spec("symbol", "symbol", 1), pair_spec("audio_waveform", "class_label", 3)]
-    model = registry.model("multimodel")(tiny_hparams(), specs).build_all()
+    model = registry.model("multimodel")(tiny_model_hparams(), specs).build_all()
     features = {s.name: _features(s, seed=2) for s in model.specs.values()}
     outputs = {n: model(f, problem=n).numpy() for n, f in features.items()}
     path = str(tmp_path / "mm.weights.h5")
@@ -132,7 +133,7 @@ def test_save_and_load_round_trip(tmp_path):
 @pytest.mark.parametrize("overrides", ["use_moe=false", "use_attention=false"])
 def test_ablation_switches(overrides):
     spec = pair_spec("symbol", "class_label")
-    model = registry.model("multimodel")(tiny_hparams(overrides), [spec])
+    model = registry.model("multimodel")(tiny_model_hparams(overrides), [spec])
     features = _features(spec)
     logits = model(features, training=False)
     assert logits.shape == (2, CLASSES)
@@ -146,7 +147,7 @@ def test_ablation_switches(overrides):
 
 
 def test_user_errors_name_the_fix():
-    hp = tiny_hparams()
+    hp = tiny_model_hparams()
     with pytest.raises(UserError, match="max_target_spaces"):
         registry.model("multimodel")(hp, [pair_spec("symbol", "symbol", space=99)])
     with pytest.raises(UserError, match="vocabulary"):
@@ -165,7 +166,7 @@ def test_mixed_float16_runs_with_float32_gating_and_logits():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         spec = pair_spec("audio_spectral", "symbol")
-        model = registry.model("multimodel")(tiny_hparams(), [spec])
+        model = registry.model("multimodel")(tiny_model_hparams(), [spec])
         with tf.GradientTape() as tape:
             logits = model(_features(spec), training=True)
             loss = tf.reduce_mean(logits) + tf.add_n(model.losses)
