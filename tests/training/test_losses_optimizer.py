@@ -24,6 +24,24 @@ def test_smoothed_text_loss_masks_padding_and_smooths():
     assert float(tf.reduce_sum(losses.loss_weights(spec, targets))) == 5
 
 
+@pytest.mark.parametrize("shape", [[4], [2, 3]])
+def test_smoothed_loss_gradient_is_softmax_minus_the_smoothed_target(shape):
+    """The one-pass form (NLL + eps * (z_y - mean z)) has the gradient of the textbook loss."""
+    rng = np.random.default_rng(1)
+    logits = tf.constant(rng.normal(size=shape + [7]).astype(np.float32))
+    labels = rng.integers(0, 7, size=shape).astype(np.int32)
+    eps = 0.2
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = tf.reduce_sum(losses.smoothed_cross_entropy(logits, labels, eps))
+    q = np.full(shape + [7], eps / 7, np.float32)
+    np.put_along_axis(q, labels[..., None], 1 - eps + eps / 7, axis=-1)
+    expected = tf.nn.softmax(logits).numpy() - q
+    np.testing.assert_allclose(tape.gradient(loss, logits).numpy(), expected, atol=1e-6)
+    textbook = -(q * tf.nn.log_softmax(logits).numpy()).sum(-1)
+    np.testing.assert_allclose(losses.smoothed_cross_entropy(logits, labels, eps).numpy(), textbook, rtol=1e-5)
+
+
 def test_class_loss_counts_every_example():
     spec = ProblemSpec("c", "image", "class_label", 1, num_classes=3)
     logits = np.zeros([4, 3], np.float32)
