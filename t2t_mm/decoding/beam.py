@@ -6,12 +6,15 @@ adds at most one EOS candidate, so at least K of them do not end). An EOS candid
 top K moves to the finished pool; the K best of the others stay alive. A sentence is done when its
 pool holds K finished hypotheses (so beam_size=1 is exactly greedy); at max_length, unfinished ones
 compete with their alive hypotheses scored at length max_length. One tf.while_loop over a static
-[B*K, max_length] prefix buffer; encode runs once and its outputs are repeated K times.
+[B*K, max_length] prefix buffer; encode runs once and its outputs are repeated K times. With cache=True
+(the default, for models that have one) each step computes one position from the decode cache, whose
+rows follow their hypotheses when the beams are reordered; cache=False re-runs model.decode over the
+whole prefix (the reference path).
 """
 import tensorflow as tf
 
 from t2t_mm.decoding.search_common import (EOS_ID, NEG_INF, batch_size_of, check_max_length,
-                                           step_log_probs, write_column)
+                                           make_stepper, write_column)
 from t2t_mm.errors import UserError
 
 
@@ -37,7 +40,7 @@ def _check(beam_size, alpha):
                         "0 scores by log-probability alone)")
 
 
-def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=EOS_ID):
+def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=EOS_ID, cache=True):
     """Returns {"ids": int32 [B, max_length] best hypothesis (EOS included, then 0), "scores": [B]
     length-normalized, "log_probs": [B], "beam_ids": [B, K, max_length], "beam_scores": [B, K]
     (best first)}. The vocabulary must have more than 2 * beam_size tokens."""
@@ -47,15 +50,16 @@ def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=E
     encoded = tf.nest.map_structure(lambda x: _repeat_beams(x, k),
                                     model.encode(features, problem=problem, training=False))
     batch = batch_size_of(features)
+    decode_state, decode_step, reorder = make_stepper(model, encoded, problem, length, cache)
 
-    def not_done(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags):
+    def not_done(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags, decode_state):
         return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(_full(fin_flags))))
 
     def _full(fin_flags):
         return tf.equal(tf.reduce_sum(tf.cast(fin_flags, tf.int32), axis=1), k)
 
-    def step(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags):
-        step_lp = step_log_probs(model, encoded, tf.reshape(alive_ids, [batch * k, length]), t, problem)
+    def step(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags, decode_state):
+        step_lp, decode_state = decode_step(tf.reshape(alive_ids, [batch * k, length]), t, decode_state)
         vocab = tf.shape(step_lp)[-1]
         candidates = tf.reshape(alive_lp[:, :, None] + tf.reshape(step_lp, [batch, k, vocab]),
                                 [batch, k * vocab])
@@ -67,6 +71,8 @@ def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=E
         # alive: the K best candidates that do not end
         alive_lp, keep = tf.math.top_k(tf.where(ends, 2 * NEG_INF, top_lp), k)
         alive_ids = tf.gather(top_ids, keep, batch_dims=1)
+        origin = tf.gather(top_index // vocab, keep, batch_dims=1)     # the beam each one extends
+        decode_state = reorder(decode_state, tf.reshape(tf.range(batch)[:, None] * k + origin, [-1]))
 
         # finished: EOS candidates ranked in the top K join the pool, unless the sentence is done
         in_top_k = tf.range(2 * k)[None, :] < k
@@ -75,14 +81,14 @@ def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=E
         pool_scores, pick = tf.math.top_k(tf.concat([fin_scores, new_scores], axis=1), k)
         pool = lambda old, new: tf.gather(tf.concat([old, new], axis=1), pick, batch_dims=1)
         return (t + 1, alive_ids, alive_lp, pool(fin_ids, top_ids), pool_scores,
-                pool(fin_lp, top_lp), pool(fin_flags, joins))
+                pool(fin_lp, top_lp), pool(fin_flags, joins), decode_state)
 
     first_beam_only = tf.concat([tf.zeros([1]), tf.fill([k - 1], NEG_INF)], axis=0)
     state = (tf.constant(0),
              tf.zeros([batch, k, length], tf.int32), tf.tile(first_beam_only[None, :], [batch, 1]),
              tf.zeros([batch, k, length], tf.int32), tf.fill([batch, k], NEG_INF),
-             tf.zeros([batch, k], tf.float32), tf.zeros([batch, k], tf.bool))
-    _, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags = tf.while_loop(not_done, step, state)
+             tf.zeros([batch, k], tf.float32), tf.zeros([batch, k], tf.bool), decode_state)
+    _, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags, _ = tf.while_loop(not_done, step, state)
 
     # Sentences with fewer than K finished hypotheses also rank their alive ones (cut at max_length).
     open_rows = tf.logical_not(_full(fin_flags))[:, None] & (alive_lp > NEG_INF / 2)

@@ -15,7 +15,7 @@ from keras import ops
 
 from t2t_mm.errors import UserError
 from t2t_mm.layers.conv import ConvBlock
-from t2t_mm.layers.timing import AddTimingSignal
+from t2t_mm.layers.timing import AddTimingSignal, timing_signal_at
 from t2t_mm.layers.composite import CompositeLayer
 
 NEG_INF = -1e9
@@ -58,9 +58,16 @@ class MultiHeadAttention(CompositeLayer):
         """key_mask [B, Tk] (1 = real key); causal hides keys after each query position. The -1e9
         bias is built here in float32 (a bias passed in would be autocast to float16: -inf)."""
         bias = attention_bias(key_mask, ops.shape(queries)[1], ops.shape(keys)[1], causal)
+        k, v = self.project_keys_values(keys, values)
+        return self.attend(queries, k, v, bias, training=training)
+
+    def project_keys_values(self, keys, values):
+        """The heads' keys and values [B, heads, Tk, depth] (what a decoder caches)."""
+        return self._split(self.k_proj(keys)), self._split(self.v_proj(values))
+
+    def attend(self, queries, k, v, bias, training=False):
+        """queries [B, Tq, C] over projected heads k, v with an additive float32 bias -> [B, Tq, C]."""
         q = self._split(self.q_proj(queries))
-        k = self._split(self.k_proj(keys))
-        v = self._split(self.v_proj(values))
         scale = (self.hidden_size // self.num_heads) ** -0.5
         logits = ops.cast(ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))), "float32") * scale + bias
         weights = ops.cast(tf.nn.softmax(logits, axis=-1), v.dtype)  # (keras warns on 1 key)
@@ -68,6 +75,22 @@ class MultiHeadAttention(CompositeLayer):
         out = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
         b, t = ops.shape(out)[0], ops.shape(out)[1]
         return self.out_proj(ops.reshape(out, (b, t, self.hidden_size)))
+
+    def init_state(self, batch, max_length, dtype):
+        """Causal self-attention's cache: keys and values [B, heads, max_length, depth], zeros."""
+        shape = (batch, self.num_heads, max_length, self.hidden_size // self.num_heads)
+        return {"keys": ops.zeros(shape, dtype), "values": ops.zeros(shape, dtype)}
+
+    def step(self, x, state, position):
+        """Causal self-attention of one new position x [B, 1, C] at `position` over the cached keys
+        and values of positions <= position (its own written in) -> (out [B, 1, C], state)."""
+        k_new, v_new = self.project_keys_values(x, x)
+        length = ops.shape(state["keys"])[2]
+        here = ops.arange(length) == position                         # [L]
+        keys = ops.where(here[None, None, :, None], k_new, state["keys"])
+        values = ops.where(here[None, None, :, None], v_new, state["values"])
+        bias = ops.cast(ops.arange(length) > position, "float32")[None, None, None, :] * NEG_INF
+        return self.attend(x, keys, values, bias), {"keys": keys, "values": values}
 
     def get_config(self):
         return {**super().get_config(), "hidden_size": self.hidden_size, "num_heads": self.num_heads,
@@ -101,6 +124,30 @@ class AttentionBlock(CompositeLayer):
         keys = self.source_keys(self.timing(source))
         return self.attention(queries, keys, self.source_values(source), source_mask,
                               training=training)
+
+    # ---- incremental decoding (causal blocks, inference) --------------------------------------
+    def source_cache(self, source):
+        """The source's projected attention keys and values, computed once per decode."""
+        k, v = self.attention.project_keys_values(self.source_keys(self.timing(source)),
+                                                  self.source_values(source))
+        return {"keys": k, "values": v}
+
+    def init_state(self, batch, max_length, dtype):
+        return {"conv": [block.init_state(batch, self.hidden_size, dtype) for block in self.conv_blocks],
+                "self_attention": self.self_attention.init_state(batch, max_length, dtype)}
+
+    def step(self, target, position, state, source, source_mask=None):
+        """call() for the one new target position target [B, 1, C] at `position`: source is
+        source_cache(...), state from init_state/step -> (out [B, 1, C], state)."""
+        x = target + timing_signal_at(position, target.shape[-1], target.dtype)[None, None, :]
+        conv_states = []
+        for block, block_state in zip(self.conv_blocks, state["conv"]):
+            x, block_state = block.step(x, block_state)
+            conv_states.append(block_state)
+        queries, attention_state = self.self_attention.step(x, state["self_attention"], position)
+        bias = attention_bias(source_mask, 1, ops.shape(source["keys"])[2])
+        out = self.attention.attend(queries, source["keys"], source["values"], bias)
+        return out, {"conv": conv_states, "self_attention": attention_state}
 
     def get_config(self):
         return {**super().get_config(), "hidden_size": self.hidden_size, "num_heads": self.num_heads,

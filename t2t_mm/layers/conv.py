@@ -8,6 +8,10 @@ Steps work on sequences [B, T, C] (rank=1) or feature maps [B, H, W, C] (rank=2)
 (left-padding only, rank 1) keeps position t from seeing t+1: the mixer and decoder need it.
 An optional padding mask [B, T] (1 = real, 0 = pad) zeroes padded positions before every conv so
 padding never leaks into real positions.
+
+Incremental decoding (causal steps only): step(x [B, 1, C], state) computes the next position from
+the last (kernel - 1) * dilation (ReLU'd) inputs kept in `state` ([B, (kernel-1)*dilation, C], zeros
+at the start, as the left padding), the same function as call() over the whole prefix.
 """
 import keras
 from keras import ops
@@ -76,6 +80,32 @@ class ConvStep(CompositeLayer):
             x = subsample(x, self.strides)
         return self.norm(x)
 
+    # ---- incremental decoding -------------------------------------------------------------------
+    def _check_steppable(self):
+        if self.padding != "causal" or max(self.strides) > 1:
+            raise UserError("ConvStep.step needs a causal, unstrided step (the decoder's)")
+
+    def init_state(self, batch, width, dtype):
+        """Zeros [batch, (kernel - 1) * dilation, width]: the left padding of the first position."""
+        self._check_steppable()
+        left = (self.kernel_size[0] - 1) * self.dilation[0]
+        return ops.zeros((batch, left, width), dtype)
+
+    def step(self, x, state):
+        """x [B, 1, C] (the next position), state from init_state/step -> (output [B, 1, filters], state)."""
+        self._check_steppable()
+        if self.preactivate:
+            x = ops.relu(x)
+        window = ops.concatenate([state, x], axis=1)            # [B, (k - 1) * d + 1, C]
+        taps = window[:, ::self.dilation[0]]                     # the k inputs the kernel reads
+        depthwise = ops.cast(self.conv.depthwise_kernel, x.dtype)   # [k, C, multiplier]
+        y = ops.einsum("bkc,kcm->bcm", taps, depthwise)
+        y = ops.reshape(y, (ops.shape(y)[0], 1, -1))
+        y = ops.matmul(y, ops.cast(self.conv.pointwise_kernel[0], x.dtype))
+        if self.conv.use_bias:
+            y = y + ops.cast(self.conv.bias, x.dtype)
+        return self.norm(y), window[:, 1:]
+
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "dilation": list(self.dilation), "strides": list(self.strides), "padding": self.padding,
@@ -104,6 +134,20 @@ class ConvBlock(CompositeLayer):
         h3 = self.steps[2](h2, padding_mask)
         out = x + self.steps[3](h3, padding_mask)
         return self.dropout(out, training=training)
+
+    def init_state(self, batch, width, dtype):
+        """The four causal steps' input windows (see ConvStep.init_state)."""
+        return [step.init_state(batch, width if i == 0 else self.filters, dtype)
+                for i, step in enumerate(self.steps)]
+
+    def step(self, x, state):
+        """One decoding position (causal blocks, inference): x [B, 1, C] -> (out [B, 1, C], state)."""
+        h1, s1 = self.steps[0].step(x, state[0])
+        h2, s2 = self.steps[1].step(h1, state[1])
+        h2 = x + h2
+        h3, s3 = self.steps[2].step(h2, state[2])
+        h4, s4 = self.steps[3].step(h3, state[3])
+        return x + h4, [s1, s2, s3, s4]
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_sizes": self.kernel_sizes,

@@ -23,7 +23,7 @@ import tensorflow as tf
 from keras import ops
 
 from t2t_mm.errors import UserError
-from t2t_mm.layers.moe_routing import assign_slots
+from t2t_mm.layers.moe_routing import assign_slots, step_slots
 
 
 def cv_squared(values):
@@ -177,6 +177,30 @@ class SparseMoE(keras.layers.Layer):
         self.expert_load.assign(routed / pairs)
         self.dropped_fraction.assign(dropped / pairs)
         return ops.reshape(combined, ops.shape(x))
+
+    # ---- incremental decoding ------------------------------------------------------------------
+    def init_state(self, batch):
+        """Per-group expert counts [B, E] int32 for step(): no pair queued yet."""
+        return tf.zeros([batch, self.num_experts], tf.int32)
+
+    def step(self, x, valid, counts, position):
+        """One new causal position per group at inference (call(causal=True, training=False) over
+        the prefix, restricted to its last position): x [B, 1, d], valid [B] (0 = padding),
+        counts from init_state/step -> (out [B, 1, d], counts). The chosen experts' weights are
+        gathered per token; no losses or metrics are recorded."""
+        d = x.shape[-1]
+        flat = tf.reshape(x, [-1, d])
+        valid = tf.cast(tf.reshape(valid, [-1]), tf.float32)
+        gates, experts, _, _ = self.gate(flat, valid, training=False)
+        keep, counts = step_slots(experts, valid, counts, position, self.num_experts,
+                                  self.eval_capacity_factor)
+        w_in, b_in, w_out, b_out = (tf.gather(_read(w, x.dtype), experts)
+                                    for w in (self.w_in, self.b_in, self.w_out, self.b_out))
+        hidden = tf.nn.relu(tf.einsum("nd,nkdh->nkh", flat, w_in) + b_in)
+        expert_out = tf.einsum("nkh,nkhd->nkd", hidden, w_out) + b_out
+        weight = tf.cast(gates * tf.cast(keep, tf.float32), x.dtype)
+        combined = tf.reduce_sum(expert_out * weight[:, :, None], axis=1)
+        return tf.reshape(combined, tf.shape(x)), counts
 
     def get_config(self):
         return {**super().get_config(), "num_experts": self.num_experts, "k": self.k,

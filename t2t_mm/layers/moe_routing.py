@@ -63,3 +63,20 @@ def assign_slots(experts, valid, num_experts, capacity_factor, causal):
     slot = tf.where(keep, flat_experts * (batch * capacity) + group * capacity + rank, overflow)
     routed = tf.math.unsorted_segment_sum(tf.cast(pair_valid, tf.float32), flat_experts, num_experts)
     return slot, keep, capacity, routed
+
+
+def step_slots(experts, valid, counts, position, num_experts, capacity_factor):
+    """assign_slots' keep decision for ONE new causal position of each group, for incremental
+    decoding: experts [B, k] int32 (distinct per token), valid [B] float, counts [B, E] int32 = the
+    valid pairs that queued at each expert of each group at earlier positions (kept or dropped),
+    position scalar -> (keep [B, k] bool, updated counts). The new pair's rank is the count before it,
+    and its limit is the causal limit(position), so the step drops exactly the pairs that
+    assign_slots(causal=True) drops in the full-prefix pass (whose buffer C never binds: rank <= t < T
+    and limit(t) <= C)."""
+    k = experts.shape[-1]
+    rank = tf.gather(counts, experts, batch_dims=1)                                    # [B, k]
+    limit = tf.math.ceil(capacity_factor * k * tf.cast(position + 1, tf.float32) / num_experts)
+    pair_valid = tf.tile(valid[:, None] > 0, [1, k])
+    keep = tf.logical_and(pair_valid, rank < tf.cast(limit, tf.int32))
+    arrived = tf.one_hot(experts, num_experts, dtype=tf.int32) * tf.cast(pair_valid, tf.int32)[:, :, None]
+    return keep, counts + tf.reduce_sum(arrived, axis=1)

@@ -21,6 +21,18 @@ def timing_signal(length, depth, dtype="float32"):
     return ops.cast(signal, dtype)
 
 
+def timing_signal_at(position, depth, dtype="float32"):
+    """Row `position` (a scalar, may be a tensor) of timing_signal(., depth): [depth], computed alone
+    for incremental decoding, with the same float32 arithmetic."""
+    half = depth // 2
+    rates = ops.exp(ops.cast(ops.arange(half), "float32") * (-math.log(1e4) * 2.0 / max(depth, 1)))
+    angles = ops.cast(position, "float32") * rates
+    signal = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=0)
+    if depth % 2:
+        signal = ops.pad(signal, [[0, 1]])
+    return ops.cast(signal, dtype)
+
+
 @keras.saving.register_keras_serializable("t2t_mm")
 class AddTimingSignal(keras.layers.Layer):
     """x [B, T, C] + timing_signal(T, C)."""

@@ -85,6 +85,33 @@ class Mixer(_Stack):
             x = block(x, training=training)
         return x
 
+    # ---- incremental decoding (inference): one target position per step -------------------------
+    def source_cache(self, encoded, encoded_mask):
+        if self.attention is not None:
+            return {"attention": self.attention.source_cache(encoded)}
+        return {"summary": masked_mean(encoded, encoded_mask)}
+
+    def init_state(self, batch, max_length, dtype):
+        width = self.hparams["hidden_size"]
+        return {"attention": (self.attention.init_state(batch, max_length, dtype)
+                              if self.attention is not None else {}),
+                "conv": [block.init_state(batch, width, dtype) for block in self.conv_blocks]}
+
+    def step(self, shifted, position, state, source, encoded_mask):
+        """call() at position `position` alone: shifted [B, 1, C] -> (x [B, 1, C], state)."""
+        attention_state = state["attention"]
+        if self.attention is not None:
+            context, attention_state = self.attention.step(shifted, position, attention_state,
+                                                           source["attention"], encoded_mask)
+        else:
+            context = source["summary"]
+        x = self.merge(ops.concatenate([context, shifted], axis=-1))
+        conv_states = []
+        for block, block_state in zip(self.conv_blocks, state["conv"]):
+            x, block_state = block.step(x, block_state)
+            conv_states.append(block_state)
+        return x, {"attention": attention_state, "conv": conv_states}
+
 
 class Decoder(_Stack):
     def __init__(self, hparams, **kwargs):
@@ -104,3 +131,35 @@ class Decoder(_Stack):
             if self.moe is not None and i == self.moe_after:
                 x = x + self.moe(x, target_mask, training=training, causal=True)
         return x
+
+    # ---- incremental decoding (inference): one target position per step -------------------------
+    def source_cache(self, encoded, encoded_mask):
+        if self.hparams["use_attention"]:
+            return {"attention": [block.source_cache(encoded) for block in self.attention_blocks]}
+        return {"summary": masked_mean(encoded, encoded_mask)}
+
+    def init_state(self, batch, max_length, dtype):
+        width = self.hparams["hidden_size"]
+        return {"conv": [block.init_state(batch, width, dtype) for block in self.conv_blocks],
+                "attention": [block.init_state(batch, max_length, dtype)
+                              for block in self.attention_blocks if block is not None],
+                "moe": self.moe.init_state(batch) if self.moe is not None else {}}
+
+    def step(self, x, position, valid, state, source, encoded_mask):
+        """call() at position `position` alone: x [B, 1, C], valid [B] (the target mask there)
+        -> (decoded [B, 1, C], state). The MoE routes as call(causal=True) does (moe_routing.step_slots)."""
+        conv_states, attention_states, moe_state = [], [], state["moe"]
+        for i, block in enumerate(self.conv_blocks):
+            x, block_state = block.step(x, state["conv"][i])
+            conv_states.append(block_state)
+            if self.attention_blocks[i] is not None:
+                out, attention_state = self.attention_blocks[i].step(
+                    x, position, state["attention"][i], source["attention"][i], encoded_mask)
+                attention_states.append(attention_state)
+                x = x + out
+            else:
+                x = x + source["summary"]
+            if self.moe is not None and i == self.moe_after:
+                out, moe_state = self.moe.step(x, valid, moe_state, position)
+                x = x + out
+        return x, {"conv": conv_states, "attention": attention_states, "moe": moe_state}

@@ -136,6 +136,49 @@ class MultiModel(keras.Model):
         decoded = self.decoder(mixed, enc, enc_mask, target_mask, training=training)
         return out_net(decoded, role="top", training=training)
 
+    # ---- incremental decoding ---------------------------------------------------------------
+    def init_decode_cache(self, encoded, max_length, problem=None):
+        """The cache of step-by-step decoding (inference) for outputs of up to max_length positions:
+        {"source": what every step reads and no step changes (the mixer's and decoder's projected
+        source keys/values), "state": per-row tensors (first axis = the rows of `encoded`) that
+        decode_step advances: each causal conv step's last (kernel - 1) * dilation inputs, each causal
+        self-attention's keys/values of earlier positions, the decoder MoE's per-expert counts}."""
+        spec = self._spec(problem)
+        if not spec.text_targets:
+            raise UserError(f"problem '{spec.name}' has class targets: it runs no decoder to step")
+        enc, enc_mask = encoded["encoded"], encoded["padding_mask"]
+        if not (self.mixer.merge.built and self.modality_nets[self.problem_nets[spec.name][1]].built):
+            self.decode(encoded, ops.zeros((ops.shape(enc)[0], 1), "int32"), problem=spec.name)  # builds
+        batch, length = ops.shape(enc)[0], int(max_length)
+        return {"source": {"mixer": self.mixer.source_cache(enc, enc_mask),
+                           "decoder": self.decoder.source_cache(enc, enc_mask)},
+                "state": {"mixer": self.mixer.init_state(batch, length, enc.dtype),
+                          "decoder": self.decoder.init_state(batch, length, enc.dtype)}}
+
+    def decode_step(self, encoded, cache, previous, position, problem=None):
+        """decode()'s logits at one position, from the cache instead of the whole prefix:
+        previous int32 [B] = targets[:, position - 1] (ignored at position 0, which reads the command
+        token), position a scalar below init_decode_cache's max_length -> (logits float32 [B, V],
+        cache advanced by one position). Steps must come in order 0, 1, 2, ... (inference only)."""
+        spec = self._spec(problem)
+        out_net = self.modality_nets[self.problem_nets[spec.name][1]]
+        enc, enc_mask = encoded["encoded"], encoded["padding_mask"]
+        scale = float(self.hparams.hidden_size) ** 0.5
+        command = ops.cast(self.command_embedding(encoded["target_space_id"]) * scale, enc.dtype)
+        previous = ops.cast(ops.reshape(previous, (-1,)), "int32")
+        embedded = ops.cast(out_net(previous[:, None], role="targets_bottom"), enc.dtype)[:, 0]
+        first = ops.equal(position, 0)
+        x = ops.where(first, command, embedded)[:, None, :]
+        valid = ops.where(first, ops.ones_like(previous, "float32"),
+                          ops.cast(ops.not_equal(previous, 0), "float32"))
+        source, state = cache["source"], cache["state"]
+        mixed, mixer_state = self.mixer.step(x, position, state["mixer"], source["mixer"], enc_mask)
+        decoded, decoder_state = self.decoder.step(mixed, position, valid, state["decoder"],
+                                                   source["decoder"], enc_mask)
+        logits = out_net(decoded, role="top")[:, 0]
+        return ops.cast(logits, "float32"), {"source": source,
+                                             "state": {"mixer": mixer_state, "decoder": decoder_state}}
+
     def _feature_map(self, spec, encoded, mask):
         """(map [B, H, W, d], mask [B, H, W]) for the class net: the image's grid when the input is an
         image with a square grid, else the sequence as an H x 1 map."""
