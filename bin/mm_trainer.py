@@ -25,6 +25,9 @@ flags.DEFINE_enum("distribution", "auto", ["auto", "one_device", "mirrored", "mu
                   "tf.distribute strategy; multi_worker reads TF_CONFIG.")
 flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --distribution=tpu (or auto).")
 flags.DEFINE_bool("jit_compile", False, "Compile each problem's forward/backward pass with XLA.")
+flags.DEFINE_enum("precision", None, ["float32", "mixed_bfloat16", "mixed_float16"],
+                  "Keras dtype policy of the model; overrides the hparams' precision (default: the set's, "
+                  "float32). mixed_float16 trains with dynamic loss scaling.")
 flags.DEFINE_bool("export", False, "After training, write a SavedModel with one serving signature per "
                   "problem to <output_dir>/export (mm-decoder --export_dir does the same later).")
 FLAGS = flags.FLAGS

@@ -14,6 +14,22 @@ from t2t_mm.errors import HParamsError
 from t2t_mm.hparams import HParams, Range
 from t2t_mm.training import run_folder
 
+
+
+class Choice:
+    """Allowed values of a string hparam (duck-typed like hparams.Range: contains() and str())."""
+
+    def __init__(self, *values):
+        self.values = tuple(values)
+
+    def contains(self, value):
+        return isinstance(value, str) and value in self.values
+
+    def __str__(self):
+        return "one of " + ", ".join(self.values)
+
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")   # Keras dtype policies the trainer sets
 _POSITIVE, _NON_NEGATIVE = Range(1), Range(0)
 _FRACTION = Range(0.0, 1.0, high_open=True)            # rates and probabilities: 1.0 would drop everything
 # The allowed ranges of the data, training and model keys that the registered sets share (hparams/,
@@ -32,7 +48,7 @@ RANGES = {
     "audio_frame_length": _POSITIVE, "audio_frame_step": _POSITIVE, "audio_mel_bins": _POSITIVE,
     "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
     "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
-    "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION,
+    "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION, "precision": Choice(*PRECISIONS),
 }
 
 
@@ -62,6 +78,8 @@ def basic_params():
         adam_epsilon=1e-6,
         clip_grad_norm=1.0,
         label_smoothing=0.1,
+        precision="float32",          # the Keras dtype policy of the model: float32, mixed_bfloat16 or
+                                      # mixed_float16 (dynamic loss scaling); mm-trainer --precision
         seed=1234,
     )
 

@@ -7,6 +7,14 @@ across replicas and workers first and clipped after, so the clipping norm is the
 replica applies the identical update. Embedding gradients (IndexedSlices) are densified before the
 all-reduce: with an 8k vocabulary that is small and it sidesteps the sparse all-reduce paths that broke
 under MirroredStrategy (keras#21069). Bias correction uses the global step (as T2T did).
+
+Mixed precision: under mixed_float16 (hparams precision) the optimizer carries a dynamic LossScale. The
+step multiplies its loss by scale_loss() before the backward pass; apply_gradients divides the summed
+gradients by the scale, and when any of them is not finite (float16 activations overflowed) it skips the
+whole update (weights and moments untouched) and halves the scale; after growth_interval finite steps in
+a row the scale doubles. The scale and its counter are variables of the optimizer, so they are saved in
+and restored from the checkpoint. float32 and mixed_bfloat16 (bfloat16 has float32's exponent range)
+need no scaling: loss_scale is None and nothing changes.
 """
 import re
 
@@ -25,22 +33,76 @@ def variable_key(var):
     return re.sub(r"[^A-Za-z0-9_]", "_", name.split(":")[0])
 
 
+def needs_loss_scale(precision):
+    return precision == "mixed_float16"
+
+
+class LossScale(tf.Module):
+    """Dynamic loss scale (as keras' LossScaleOptimizer): halves on a non-finite gradient, doubles after
+    growth_interval finite steps. Build under strategy.scope(); update() runs in replica context."""
+
+    def __init__(self, initial_scale=2.0 ** 15, growth_interval=2000, factor=2.0, name="loss_scale"):
+        super().__init__(name=name)
+        self.growth_interval, self.factor = int(growth_interval), float(factor)
+        only_first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.scale = tf.Variable(float(initial_scale), dtype=tf.float32, trainable=False, name="scale",
+                                 aggregation=only_first)
+        self.good_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="good_steps",
+                                      aggregation=only_first)
+
+    def update(self, finite):
+        """After a step: finite (a bool tensor, the same on every replica) -> the new scale."""
+        grown = self.good_steps + 1 >= self.growth_interval
+        new_scale = tf.where(finite, tf.where(grown, self.scale * self.factor, self.scale),
+                             tf.maximum(self.scale / self.factor, 1.0))
+        new_good = tf.where(tf.logical_and(finite, tf.logical_not(grown)), self.good_steps + 1,
+                            tf.zeros_like(self.good_steps))
+        self.good_steps.assign(new_good)
+        return self.scale.assign(new_scale)
+
+
 class Adam(tf.Module):
     """Adam(beta1, beta2, epsilon) + clip_by_global_norm(clip_norm); build() once under strategy.scope().
 
     m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2;  var <- var - lr*sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v)+eps)
     """
 
-    def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8, clip_norm=0.0, name="adam"):
+    def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8, clip_norm=0.0, loss_scale=None, name="adam"):
         super().__init__(name=name)
         self.beta1, self.beta2, self.epsilon, self.clip_norm = beta1, beta2, epsilon, clip_norm
         self.first_moments = []
         self.second_moments = []
         self._index = {}
+        if loss_scale is not None:   # tracked (saved in checkpoints) only when there is one
+            self.loss_scale = loss_scale
 
     @classmethod
-    def from_hparams(cls, hparams):
-        return cls(hparams.adam_beta1, hparams.adam_beta2, hparams.adam_epsilon, hparams.clip_grad_norm)
+    def from_hparams(cls, hparams, defer_loss_scale=False):
+        """Build under strategy.scope(). Under precision=mixed_float16 it has a LossScale; with
+        defer_loss_scale it is created by add_loss_scale() only, after a checkpoint was restored: the
+        checkpoint's value then comes in on creation (TF's deferred restore), and a run saved without one
+        (trained in float32 or bfloat16 so far) still restores (its scale starts at the initial value)."""
+        precision = hparams.precision if "precision" in hparams else "float32"
+        adam = cls(hparams.adam_beta1, hparams.adam_beta2, hparams.adam_epsilon, hparams.clip_grad_norm)
+        adam.wants_loss_scale = needs_loss_scale(precision)
+        if not defer_loss_scale:
+            adam.add_loss_scale()
+        return adam
+
+    def add_loss_scale(self):
+        """Creates the LossScale when from_hparams' precision asked for one (once); under strategy.scope()."""
+        if getattr(self, "wants_loss_scale", False) and getattr(self, "loss_scale", None) is None:
+            self.loss_scale = LossScale()
+        return self
+
+    def scale_loss(self, loss):
+        """The loss to differentiate: times the loss scale under mixed_float16, else unchanged."""
+        scale = getattr(self, "loss_scale", None)
+        return loss if scale is None else loss * tf.cast(scale.scale, loss.dtype)
+
+    def current_loss_scale(self):
+        scale = getattr(self, "loss_scale", None)
+        return tf.constant(1.0) if scale is None else tf.convert_to_tensor(scale.scale)
 
     def build(self, variables):
         """Creates the two moment slots of every trainable variable, colocated with it.
@@ -67,18 +129,31 @@ class Adam(tf.Module):
         return self.first_moments[index], self.second_moments[index]
 
     def apply_gradients(self, grads, variables, learning_rate, step):
-        """Call in replica context (inside strategy.run) or with no strategy. Returns the global grad norm.
+        """Call in replica context (inside strategy.run) or with no strategy. Returns the global grad norm
+        (unscaled; 0.0 for a step skipped by the loss scale, whose gradients were not finite).
 
-        grads must already be scaled so that their SUM over replicas is the gradient of the global loss.
+        grads must already be scaled so that their SUM over replicas is the gradient of the global loss
+        (times scale_loss's factor under mixed_float16: it is divided out here).
         """
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         if not pairs:
             return tf.constant(0.0)
-        dense = [tf.convert_to_tensor(g) for g, _ in pairs]
+        dense = [tf.cast(tf.convert_to_tensor(g), tf_variable(v).dtype) for g, v in pairs]
         ctx = tf.distribute.get_replica_context()
         if ctx is not None and ctx.num_replicas_in_sync > 1:
             dense = ctx.all_reduce(tf.distribute.ReduceOp.SUM, dense)
-        norm = tf.linalg.global_norm(dense)
+        loss_scale = getattr(self, "loss_scale", None)
+        finite = None
+        if loss_scale is not None:
+            inverse = 1.0 / tf.convert_to_tensor(loss_scale.scale)
+            dense = [g * tf.cast(inverse, g.dtype) for g in dense]
+            norm = tf.linalg.global_norm(dense)
+            finite = tf.math.is_finite(norm)
+            # a skipped step must not put NaN into clip_by_global_norm's output (it is not applied)
+            dense = [tf.where(finite, g, tf.zeros_like(g)) for g in dense]
+            norm = tf.where(finite, norm, 0.0)
+        else:
+            norm = tf.linalg.global_norm(dense)
         if self.clip_norm > 0:
             dense, _ = tf.clip_by_global_norm(dense, self.clip_norm, use_norm=norm)
         targets = [tf_variable(v) for _, v in pairs]
@@ -91,8 +166,12 @@ class Adam(tf.Module):
         def update(var, grad, m, v, hyper):
             # One fused kernel per variable (the formula in the class docstring); keeps the traced
             # graph small, which matters with hundreds of variables and one step per problem.
-            return tf.raw_ops.ResourceApplyAdam(var=var.handle, m=m.handle, v=v.handle, grad=grad,
-                                                use_locking=False, **hyper)
+            def apply():
+                return tf.raw_ops.ResourceApplyAdam(var=var.handle, m=m.handle, v=v.handle, grad=grad,
+                                                    use_locking=False, **hyper)
+            if finite is None:
+                return apply()
+            return tf.cond(finite, lambda: tf.group(apply()), tf.no_op)
 
         def apply_all(strategy, dense, targets, slots, hyper):
             for grad, var, (m, v) in zip(dense, targets, slots):
@@ -100,4 +179,7 @@ class Adam(tf.Module):
 
         tf.__internal__.distribute.interim.maybe_merge_call(
             apply_all, tf.distribute.get_strategy(), dense, targets, slots, hyper)
+        if loss_scale is not None:
+            with tf.control_dependencies([loss_scale.update(finite)]):
+                norm = tf.identity(norm)
         return norm

@@ -71,7 +71,7 @@ class CompiledSteps:
 
     def _forward_backward(self, name):
         spec, smoothing = self.specs[name], float(self.hparams.label_smoothing)
-        model = self.model
+        model, optimizer = self.model, self.optimizer
 
         def run(features, inverse_weight, inverse_replicas):
             with tf.GradientTape() as tape:
@@ -80,7 +80,8 @@ class CompiledSteps:
                 aux = tf.add_n([tf.cast(l, tf.float32) for l in model.losses]) if model.losses else 0.0
                 aux = aux * inverse_replicas
                 total = task + aux
-            grads = tape.gradient(total, model.trainable_variables)
+                scaled = optimizer.scale_loss(total)   # times the loss scale under mixed_float16
+            grads = tape.gradient(scaled, model.trainable_variables)   # apply_gradients divides it out
             return task, tf.convert_to_tensor(aux, tf.float32), grads
 
         return tf.function(run, jit_compile=True) if self.jit_compile else run

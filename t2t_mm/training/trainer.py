@@ -5,6 +5,7 @@ resume from output_dir, and a NaN/Inf guard that stops before a bad state is eve
 A run folder belongs to one trainer at a time (run_folder.RunLock), and a resume is validated completely
 (hparams ranges, problems, model, data fingerprint, the checkpoint restoring into the model) BEFORE any of
 the run's files is written, so a refused command leaves the run as it was."""
+import contextlib
 import dataclasses
 import math
 import os
@@ -46,6 +47,7 @@ class TrainConfig:
     jit_compile: bool = False
     decode_examples: int = -1        # dev examples decoded per eval; -1: every evaluated example
     export: bool = False
+    precision: str = None            # overrides the hparams' precision (float32 | mixed_bfloat16 | mixed_float16)
 
     def check(self):
         for name in ("problems", "data_dir", "output_dir"):
@@ -60,6 +62,8 @@ class TrainConfig:
             if getattr(self, name) < 0:
                 raise UserError(f"--{name}={getattr(self, name)} must be >= 0 (0 turns it off where that "
                                 "makes sense)")
+        if self.precision is not None and self.precision not in hparams_lib.PRECISIONS:
+            raise UserError(f"--precision={self.precision} is not one of {', '.join(hparams_lib.PRECISIONS)}")
         self.output_dir = os.path.abspath(os.path.expanduser(self.output_dir))
         self.data_dir = os.path.abspath(os.path.expanduser(self.data_dir))
         run_folder.check_data_dir(self.data_dir)
@@ -96,6 +100,23 @@ def _training_sizes(problems, data_dir, hparams):
     return sizes
 
 
+def run_precision(hparams):
+    """The run's Keras dtype policy: its precision hparam (runs recorded before it existed: float32)."""
+    return hparams.precision if "precision" in hparams else "float32"
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Keras' global dtype policy set to name while the model's layers are created, then restored (layers
+    keep the policy they were created under; the process's default stays float32 for anything else)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 class Trainer:
     def __init__(self, config):
         self.config = config.check()
@@ -120,6 +141,11 @@ class Trainer:
         resumed = run_folder.has_hparams(config.output_dir)
         self.run_hparams = run_folder.read_hparams(config.output_dir) if resumed else None
         self.hparams = hparams_lib.create_hparams(config.hparams_set, config.hparams, config.output_dir)
+        if config.precision is not None:   # --precision overrides the set's (and a resumed run's) value
+            if "precision" in self.hparams:
+                self.hparams.precision = config.precision
+            else:
+                self.hparams.add_hparam("precision", config.precision, hparams_lib.RANGES["precision"])
         keras.utils.set_random_seed(self.hparams.seed)  # same initial weights on every run and worker
         rates = registry.expand_problems(config.problems)
         self.problems = {name: registry.problem(name) for name in sorted(rates)}
@@ -172,10 +198,11 @@ class Trainer:
         samples = {name: self._sample_batch(name) for name in self.problems}
         self.probes = samples
         with self.strategy.scope():
-            self.model = registry.model(config.model)(self.hparams, list(self.specs.values()))
-            for name, batch in samples.items():
-                self.model(batch, problem=name, training=True)
-            self.optimizer = optimizer_lib.Adam.from_hparams(self.hparams)
+            with dtype_policy(run_precision(self.hparams)):   # float32 weights, compute as the policy says
+                self.model = registry.model(config.model)(self.hparams, list(self.specs.values()))
+                for name, batch in samples.items():
+                    self.model(batch, problem=name, training=True)
+            self.optimizer = optimizer_lib.Adam.from_hparams(self.hparams, defer_loss_scale=True)
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
@@ -183,6 +210,8 @@ class Trainer:
             config.output_dir, config.keep_checkpoint_max, self.is_chief, self.task_id,
             model=self.model, optimizer=self.optimizer, step=self.step)
         restored = self.keeper.restore_latest(note=self.progress.note)
+        with self.strategy.scope():   # mixed_float16: after the restore, so it takes the checkpoint's scale
+            self.optimizer.add_loss_scale()
         if restored:
             self.progress.note(f"resumed from {restored} at step {int(self.step.numpy())}")
         self.guard = guard_lib.StateGuard(self.model, self.optimizer, self.strategy, self.specs, self.hparams,
