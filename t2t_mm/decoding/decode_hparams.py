@@ -11,6 +11,8 @@ def default_decode_hparams():
         max_length=0,       # longest output in tokens (EOS included); 0 = the model's hparams.max_length
         batch_size=8,       # inputs decoded together
         top_k=5,            # classes shown per input for class targets
+        use_cache=True,     # one position per search step from the model's decode cache; False re-runs
+                            # the decoder over the whole prefix every step (the reference path)
     )
     hp.set_name = "decode_hparams"
     return hp

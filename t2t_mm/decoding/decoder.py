@@ -30,12 +30,13 @@ def make_decode_fn(model, spec, decode_hp, max_length):
         return lambda features: top_classes(model, features, name, k=decode_hp.top_k)
     if decode_hp.beam_size == 1:
         def greedy(features):
-            out = greedy_decode(model, features, name, max_length)
+            out = greedy_decode(model, features, name, max_length, cache=decode_hp.use_cache)
             return {"outputs": out["ids"], "scores": out["log_probs"]}
         return greedy
 
     def beam(features):
-        out = beam_search(model, features, name, decode_hp.beam_size, decode_hp.alpha, max_length)
+        out = beam_search(model, features, name, decode_hp.beam_size, decode_hp.alpha, max_length,
+                          cache=decode_hp.use_cache)
         return {"outputs": out["ids"], "scores": out["scores"]}
     return beam
 

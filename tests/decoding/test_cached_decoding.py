@@ -125,3 +125,12 @@ def test_conv_step_matches_the_causal_dilated_convolution():
     for t in range(11):
         out, state = layer.step(x[:, t:t + 1], state)
         np.testing.assert_allclose(out.numpy()[:, 0], full[:, t], atol=1e-5)
+
+
+def test_decode_hparams_use_cache_switches_the_path_with_the_same_outputs(model):
+    from t2t_mm.decoding.decode_hparams import decode_hparams
+    from t2t_mm.decoding.decoder import make_decode_fn
+    features = _features(batch=3, seed=4)
+    outputs = [tf.function(make_decode_fn(model, TEXT, decode_hparams(f"beam_size=2,use_cache={flag}"), 5))(
+        features)["outputs"].numpy() for flag in (False, True)]
+    np.testing.assert_array_equal(outputs[1], outputs[0])
