@@ -33,6 +33,10 @@ def multimodel_base():
         image_filters=[32, 64, 128, 256],   # [P] Sec. 2.5 image net: ConvStep 32, 64, ConvRes 128, 256,
                                             # then ConvRes to hidden_size ([X] entry flow)
         class_exit_filters=[1024, 1536, 2048],  # [X] exit flow widths: ConvRes 1024, SepConv 1536, 2048
+        modality_norm="map",          # ours: the image, audio and class nets' ConvSteps normalize over the
+                                      # example's whole map, as Ba et al.'s LN of a conv layer ("position":
+                                      # each position over its channels, as the body does; the mini
+                                      # suite's image classes reached 0.35 instead of 0.8+ in 800 steps)
         audio_blocks=8,               # [P] Sec. 2.5: 8 ConvRes blocks, l_i = ConvRes(l_{i-1}, 2^i)
         audio_min_filters=16,         # ours: at least 16 filters per block (the paper's 2, 4, 8 leave the
                                       # channel LayerNorm only signs: audio was not learned at all)

@@ -18,6 +18,7 @@ from keras import ops
 
 from t2t_mm.errors import UserError
 from t2t_mm.layers.composite import CompositeLayer
+from t2t_mm.layers.map_norm import MapLayerNorm
 
 
 def _tuple(value, rank):
@@ -38,11 +39,21 @@ def apply_mask(x, mask):
 
 @keras.saving.register_keras_serializable("t2t_mm")
 class ConvStep(CompositeLayer):
-    """LN(SepConv(ReLU(x))); preactivate=False skips the ReLU (for raw pixels / waveforms)."""
+    """LN(SepConv(ReLU(x))); preactivate=False skips the ReLU (for raw pixels / waveforms).
+
+    norm="position" normalizes each position over its channels (the shared body's token sequences);
+    norm="map" over the example's whole map (the modality nets: t2t_mm.layers.map_norm says why)."""
+
+    NORMS = ("position", "map")
 
     def __init__(self, filters, kernel_size=3, dilation=1, strides=1, padding="same", rank=1,
-                 preactivate=True, **kwargs):
+                 preactivate=True, norm="position", **kwargs):
         super().__init__(**kwargs)
+        if norm not in self.NORMS:
+            raise UserError(f"ConvStep norm must be one of {', '.join(self.NORMS)}, got {norm!r}")
+        if norm == "map" and padding == "causal":
+            raise UserError("ConvStep: norm='map' would let a position see later ones; causal steps "
+                            "normalize per position")
         if padding not in ("same", "causal"):
             raise UserError(f"ConvStep padding must be 'same' or 'causal', got {padding!r}")
         if padding == "causal" and rank != 1:
@@ -66,9 +77,14 @@ class ConvStep(CompositeLayer):
             strides=conv_strides if rank == 2 else conv_strides[0],
             dilation_rate=self.dilation if rank == 2 else self.dilation[0],
             padding="valid" if padding == "causal" else "same", name="sepconv")
-        self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="ln")
+        self.norm_kind = norm
+        self.norm = (MapLayerNorm(epsilon=1e-6, name="ln") if norm == "map"
+                     else keras.layers.LayerNormalization(epsilon=1e-6, name="ln"))
 
     def call(self, x, padding_mask=None):
+        out_mask = padding_mask
+        if padding_mask is not None and max(self.strides) > 1:
+            out_mask = subsample(padding_mask, self.strides)
         x = apply_mask(x, padding_mask)
         if self.preactivate:
             x = ops.relu(x)
@@ -78,7 +94,7 @@ class ConvStep(CompositeLayer):
         x = self.conv(x)
         if self.subsample:
             x = subsample(x, self.strides)
-        return self.norm(x)
+        return self.norm(x, out_mask) if self.norm_kind == "map" else self.norm(x)
 
     # ---- incremental decoding -------------------------------------------------------------------
     def _check_steppable(self):
@@ -109,7 +125,7 @@ class ConvStep(CompositeLayer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "dilation": list(self.dilation), "strides": list(self.strides), "padding": self.padding,
-                "rank": self.rank, "preactivate": self.preactivate}
+                "rank": self.rank, "preactivate": self.preactivate, "norm": self.norm_kind}
 
 
 @keras.saving.register_keras_serializable("t2t_mm")

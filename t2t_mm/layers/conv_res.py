@@ -12,7 +12,8 @@ with unequal strides, which some CPUs lack under float16.
 
 An optional mask ([B, T] or [B, H, W], 1 = real) keeps padding out: padded positions are zeroed
 before each step and never win the max-pool; the block returns the output and its downsampled mask
-(an output position is real when the first input position of its window is).
+(an output position is real when the first input position of its window is). norm is its steps'
+normalization (ConvStep: "position" or "map").
 """
 import keras
 from keras import ops
@@ -23,16 +24,17 @@ from t2t_mm.layers.conv import ConvStep, apply_mask, subsample
 
 @keras.saving.register_keras_serializable("t2t_mm")
 class ConvRes(CompositeLayer):
-    def __init__(self, filters, kernel_size=3, strides=2, rank=1, preactivate=True, **kwargs):
+    def __init__(self, filters, kernel_size=3, strides=2, rank=1, preactivate=True, norm="position", **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.rank, self.preactivate = int(filters), kernel_size, rank, preactivate
+        self.norm = norm
         self.strides = tuple(strides) if isinstance(strides, (list, tuple)) else (strides,) * rank
-        self.step1 = ConvStep(filters, kernel_size, rank=rank, preactivate=preactivate, name="step1")
-        self.step2 = ConvStep(filters, kernel_size, rank=rank, name="step2")
+        self.step1 = ConvStep(filters, kernel_size, rank=rank, preactivate=preactivate, norm=norm, name="step1")
+        self.step2 = ConvStep(filters, kernel_size, rank=rank, norm=norm, name="step2")
         pool_cls = keras.layers.MaxPooling1D if rank == 1 else keras.layers.MaxPooling2D
         self.pool = pool_cls(3 if rank == 1 else (3, 3), self.strides if rank == 2 else self.strides[0],
                              padding="same", name="pool")
-        self.shortcut = ConvStep(filters, 1, rank=rank, preactivate=preactivate, name="shortcut")
+        self.shortcut = ConvStep(filters, 1, rank=rank, preactivate=preactivate, norm=norm, name="shortcut")
 
     def call(self, x, mask=None):
         """-> output, or (output, downsampled mask) when a mask is given."""
@@ -48,4 +50,5 @@ class ConvRes(CompositeLayer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": list(self.strides), "rank": self.rank, "preactivate": self.preactivate}
+                "strides": list(self.strides), "rank": self.rank, "preactivate": self.preactivate,
+                "norm": self.norm}

@@ -77,8 +77,9 @@ class _AudioStack(Modality):
         if self.num_blocks < 1:
             raise UserError(f"hparams audio_blocks must be >= 1, got {self.num_blocks}")
         width = int(self.hparams["audio_min_filters"])
+        norm = self.conv_norm()
         self.blocks = [ConvRes(max(2 ** i, width), 3, strides=self.block_strides(i), rank=self.rank,
-                               preactivate=i > 1, name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
+                               preactivate=i > 1, norm=norm, name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
         self.project = keras.layers.Dense(self.hidden_size, name="project")
         self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
 

@@ -22,6 +22,14 @@ class Modality(CompositeLayer):
         self.size = int(size)
         self.hidden_size = int(self.hparams["hidden_size"])
 
+    def conv_norm(self):
+        """The modality nets' ConvStep normalization (hparams modality_norm), validated."""
+        value = self.hparams.get("modality_norm", "map")
+        if value not in ("map", "position"):
+            raise UserError(f"hparams modality_norm must be 'map' or 'position', got {value!r} "
+                            "(set --hparams='modality_norm=map')")
+        return value
+
     def _unsupported(self, what):
         return UserError(f"modality '{self.registered_name}' cannot be used as {what}; pick another "
                          "modality for this problem")

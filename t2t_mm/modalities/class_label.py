@@ -32,8 +32,9 @@ class ClassLabelModality(Modality):
         if len(filters) != 3:
             raise UserError(f"hparams class_exit_filters needs 3 values (ConvRes, ConvStep, ConvStep), "
                             f"got {filters}")
-        self.res = ConvRes(filters[0], 3, strides=2, rank=2, name="exit_res")
-        self.steps = [ConvStep(f, 3, rank=2, name=f"exit_step{i}") for i, f in enumerate(filters[1:])]
+        norm = self.conv_norm()
+        self.res = ConvRes(filters[0], 3, strides=2, rank=2, norm=norm, name="exit_res")
+        self.steps = [ConvStep(f, 3, rank=2, norm=norm, name=f"exit_step{i}") for i, f in enumerate(filters[1:])]
         self.logits = keras.layers.Dense(self.size, name="logits")
 
     def top(self, feature_map, training=False):

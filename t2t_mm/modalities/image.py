@@ -6,7 +6,8 @@
 (filters from hparams image_filters). The first step strides by 2, as in the paper and Xception, and
 each ConvRes halves height and width (stride-2 max-pool plus a strided pointwise shortcut): a 224x224
 image becomes 14x14 = 196 encoder positions, a 32x32 one 2x2 (with the tiny sets' two ConvRes: 4x4).
-The first step does not ReLU the standardized pixels (that would discard their negative half). The
+The first step does not ReLU the standardized pixels (that would discard their negative half).
+Each step's LayerNorm spans the whole map (hparams modality_norm, t2t_mm.layers.map_norm). The
 map is flattened to [B, h*w, d] for the shared body; every position is real (mask of ones).
 """
 import numpy as np
@@ -31,9 +32,10 @@ class ImageModality(Modality):
         if len(filters) < 2:
             raise UserError(f"hparams image_filters needs >= 2 values (two ConvSteps, then ConvRes blocks), "
                             f"got {filters}")
-        self.steps = [ConvStep(filters[0], 3, strides=2, rank=2, preactivate=False, name="entry_step0"),
-                      ConvStep(filters[1], 3, rank=2, name="entry_step1")]
-        self.blocks = [ConvRes(f, 3, strides=2, rank=2, name=f"entry_res{i}")
+        norm = self.conv_norm()
+        self.steps = [ConvStep(filters[0], 3, strides=2, rank=2, preactivate=False, norm=norm, name="entry_step0"),
+                      ConvStep(filters[1], 3, rank=2, norm=norm, name="entry_step1")]
+        self.blocks = [ConvRes(f, 3, strides=2, rank=2, norm=norm, name=f"entry_res{i}")
                        for i, f in enumerate(filters[2:] + [self.hidden_size])]
 
     def bottom(self, inputs, training=False):

@@ -28,6 +28,23 @@ def test_conv_step_output_is_layer_normalized():
     np.testing.assert_allclose(out.std(-1), 1.0, atol=1e-2)
 
 
+def test_map_norm_spans_the_whole_map_and_ignores_padding():
+    """norm='map' (the modality nets): moments over every real position and channel of an example, so a
+    position keeps its strength relative to the others, and padding never moves the real positions."""
+    step = ConvStep(8, 3, rank=2, norm="map")
+    out = step(_x(2, 6, 5, 3)).numpy()
+    np.testing.assert_allclose(out.reshape(2, -1).mean(-1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.reshape(2, -1).std(-1), 1.0, atol=1e-2)
+    assert np.abs(out.std(-1) - 1.0).max() > 0.1          # not normalized position by position
+    x = _x(1, 6, 5, 3)
+    padded = tf.concat([x, 7.0 * tf.ones([1, 4, 5, 3])], axis=1)
+    mask = tf.concat([tf.ones([1, 6, 5]), tf.zeros([1, 4, 5])], axis=1)
+    np.testing.assert_allclose(step(padded, mask).numpy()[:, :6], step(x, tf.ones([1, 6, 5])).numpy(), atol=1e-5)
+    assert np.all(step(padded, mask).numpy()[:, 6:] == 0)
+    with pytest.raises(UserError, match="causal"):
+        ConvStep(8, 3, padding="causal", norm="map")
+
+
 def _prefix_unchanged_after_editing(layer, t, x):
     edited = x.numpy().copy()
     edited[:, t + 1:] += 5.0
