@@ -1,12 +1,16 @@
 """Forward+backward time of the sparse MoE layer vs a dense FFN with the same active FLOPs.
 
     .venv/bin/python benchmarks/moe.py [--tokens 2048] [--reps 5] [--experts 16,60,240] [--jit both]
+        [--precision mixed_bfloat16] [--out FILE]
 
 Setting (issue 4): T tokens of width d=512, experts are ReLU FFNs 512 -> 1024 -> 512, k=4; the dense
 baseline is one FFN 512 -> k*1024 -> 512. Each repetition runs every contender once, interleaved, so a
 busy machine slows all of them alike; the figure is the median. Ratios MoE/dense are the goal
 (<= 1.5 at 60 experts, <= 3.0 at 240 on CPU). The medians are the figure; the minima are printed
-too because on a shared machine other jobs slow single runs. keras-hub's MixtralSparseMoeBlock (it runs EVERY expert
+too because on a shared machine other jobs slow single runs. Where the MoE's time goes: two more
+contenders run interleaved with the others, the gating alone (noisy top-k, softmax, balancing-loss
+inputs) and the experts alone (the batched expert FFN on the [E, C, d] slots, as dispatch feeds it);
+the rest of the MoE's time is dispatch/combine (slot assignment, gathers, their gradients). keras-hub's MixtralSparseMoeBlock (it runs EVERY expert
 on every token, SwiGLU experts with 3 matrices) is timed where it fits in memory. Prints a table and
 writes benchmarks/results/moe.json.
 """
@@ -40,7 +44,7 @@ def fwd_bwd(layer_fn, variables_fn, x, jit):
     fn = tf.function(step, jit_compile=jit)
     fn(x)  # trace / compile, and warm up
     fn(x)
-    return lambda: [g.numpy() for g in fn(x)][:1]
+    return lambda: [g.numpy() for g in fn(x) if g is not None][:1]
 
 
 def make_moe(d, experts, k, hidden, capacity_factor, seed):
@@ -51,6 +55,25 @@ def make_moe(d, experts, k, hidden, capacity_factor, seed):
     def run(x):
         return layer(x, training=True), tf.add_n(layer.losses)
     return layer, run
+
+
+def make_parts(layer, tokens, d, experts, k, capacity_factor):
+    """The MoE's gating alone and its experts alone, fwd+bwd, on the shapes the full layer sees."""
+    capacity = expert_capacity(tokens, experts, k, capacity_factor)
+    slots = tf.constant(np.random.RandomState(1).randn(experts, capacity, d).astype(np.float32))
+    valid = tf.ones([tokens])
+
+    def gating(x):
+        gates, _, importance, load = layer.gate(x, valid, training=True)
+        return gates, tf.reduce_sum(importance) + tf.reduce_sum(load)
+
+    def experts_ffn(expert_in):   # [E, C, d], the gradient for it too (as dispatch needs it)
+        dtype = layer.compute_dtype
+        w_in, b_in, w_out, b_out = (tf.cast(w.value, dtype) for w in (layer.w_in, layer.b_in, layer.w_out,
+                                                                       layer.b_out))
+        hidden = tf.nn.relu(tf.matmul(tf.cast(expert_in, dtype), w_in) + b_in[:, None, :])
+        return tf.matmul(hidden, w_out) + b_out[:, None, :], 0.0
+    return gating, experts_ffn, slots
 
 
 def make_dense(d, hidden):
@@ -88,8 +111,12 @@ def main():
     parser.add_argument("--jit", choices=["on", "off", "both"], default="both")
     parser.add_argument("--keras_hub_max_gib", type=float, default=4.0,
                         help="skip keras-hub where its dense expert pass needs more memory than this")
+    parser.add_argument("--precision", choices=["float32", "mixed_bfloat16", "mixed_float16"],
+                        default="float32", help="Keras dtype policy of the MoE and the dense FFN")
+    parser.add_argument("--no_parts", action="store_true", help="skip the gating/experts breakdown")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "moe.json"))
     args = parser.parse_args()
+    keras.config.set_dtype_policy(args.precision)
     d, h, k, tokens = args.d, args.expert_hidden, args.k, args.tokens
     x = tf.constant(np.random.RandomState(0).randn(tokens, d).astype(np.float32))
     try:
@@ -107,6 +134,11 @@ def main():
             contenders["moe"] = fwd_bwd(run_moe, lambda: moe.trainable_variables, x, jit)
             dense, run_dense = make_dense(d, k * h)
             contenders["dense"] = fwd_bwd(run_dense, lambda: dense.trainable_variables, x, jit)
+            if not args.no_parts:
+                gating, experts_ffn, slots = make_parts(moe, tokens, d, experts, k, args.capacity_factor)
+                contenders["gating"] = fwd_bwd(gating, lambda: [moe.w_gate, moe.w_noise], x, jit)
+                contenders["experts"] = fwd_bwd(experts_ffn, lambda: [moe.w_in, moe.b_in, moe.w_out,
+                                                                      moe.b_out], slots, jit)
             hub_note = None
             if hub_version and not jit:
                 need = keras_hub_gib(tokens, experts, h)
@@ -116,15 +148,21 @@ def main():
                 else:
                     hub_note = f"skipped: needs ~{need:.1f} GiB (> --keras_hub_max_gib={args.keras_hub_max_gib})"
             times = {name: [] for name in contenders}
+            cpu = {name: [] for name in contenders}
             for _ in range(args.reps):
                 for name, fn in contenders.items():
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     fn()
                     times[name].append(time.perf_counter() - start)
+                    cpu[name].append(time.process_time() - start_cpu)
             med = {name: statistics.median(t) * 1e3 for name, t in times.items()}
+            # CPU seconds of this process (all its threads): less inflated than wall time when other jobs
+            # share the cores, so its ratios are the steadier figure on a shared machine
+            med_cpu = {name: statistics.median(t) * 1e3 for name, t in cpu.items()}
             best = {name: min(t) * 1e3 for name, t in times.items()}
             row = {"experts": experts, "jit_compile": jit, "median_ms": med, "min_ms": best,
-                   "moe_over_dense": med["moe"] / med["dense"],
+                   "median_cpu_ms": med_cpu, "moe_over_dense": med["moe"] / med["dense"],
+                   "moe_over_dense_cpu": med_cpu["moe"] / med_cpu["dense"],
                    "moe_over_dense_min": best["moe"] / best["dense"],
                    "expert_weights_gib": 2 * experts * d * h * 4 / 2 ** 30,
                    "capacity": expert_capacity(tokens, experts, k, args.capacity_factor),
@@ -133,6 +171,10 @@ def main():
                    # (W_g and W_noise), dense FFN 4dkh
                    "flop_ratio_predicted": experts * expert_capacity(tokens, experts, k, args.capacity_factor)
                    / (tokens * k) + experts / (k * h)}
+            if "experts" in med_cpu:   # in CPU time (see above)
+                row["share_of_moe_cpu"] = {
+                    "experts": med_cpu["experts"] / med_cpu["moe"], "gating": med_cpu["gating"] / med_cpu["moe"],
+                    "dispatch_combine_rest": 1 - (med_cpu["experts"] + med_cpu["gating"]) / med_cpu["moe"]}
             if "keras_hub" in med:
                 row["keras_hub_over_dense"] = med["keras_hub"] / med["dense"]
             if hub_note:
@@ -144,12 +186,20 @@ def main():
                   f"MoE/dense {row['moe_over_dense']:.2f} (min/min {row['moe_over_dense_min']:.2f}, "
                   f"FLOP ratio {row['flop_ratio_predicted']:.2f}, "
                   f"dropped {row['dropped_fraction']:.3f}){hub}", flush=True)
-    result = {"benchmark": "moe_forward_backward", "tokens": tokens, "d": d, "expert_hidden": h, "k": k,
+            print(f"      in CPU time: moe {med_cpu['moe']:8.1f} ms  dense {med_cpu['dense']:8.1f} ms  "
+                  f"MoE/dense {row['moe_over_dense_cpu']:.2f}", flush=True)
+            if "share_of_moe_cpu" in row:
+                share = row["share_of_moe_cpu"]
+                print(f"      MoE CPU time: experts {share['experts']:.0%}  gating {share['gating']:.0%}  "
+                      f"dispatch/combine (rest) {share['dispatch_combine_rest']:.0%}", flush=True)
+    result = {"benchmark": "moe_forward_backward", "precision": args.precision, "tokens": tokens, "d": d, "expert_hidden": h, "k": k,
               "capacity_factor": args.capacity_factor, "reps": args.reps, "statistic": "median",
               "keras_hub_version": hub_version, "tensorflow": tf.__version__, "keras": keras.__version__,
               "cpu_count": os.cpu_count(), "machine": platform.machine(),
               "load_average": os.getloadavg(), "device": "CPU" if not tf.config.list_physical_devices("GPU")
-              else "GPU", "targets": {"60": 1.5, "240": 3.0}, "rows": rows}
+              else "GPU", "targets": {"60": 1.5, "240": 3.0}, "rows": rows,
+              "note": "median_ms: wall time; median_cpu_ms: CPU time of the process (all threads), steadier "
+                      "when other jobs share the cores; share_of_moe_cpu: gating and experts timed alone"}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
