@@ -116,6 +116,15 @@ def bench_config(tf, label, hparams_set, overrides, data_dir, steps, jit_compile
     return rows
 
 
+def import_tf():
+    """TensorFlow with on-demand GPU memory: the parent (matmul peaks) and each config's subprocess share
+    one GPU, and TensorFlow would otherwise reserve nearly all of it in the first process."""
+    import tensorflow as tf
+    for gpu in tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    return tf
+
+
 def peak_rss_mb():
     """This process's peak resident set size in MB (ru_maxrss: KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -158,7 +167,7 @@ def main():
     os.makedirs(RESULTS, exist_ok=True)
     peak_args = {"dtype": args.peak_dtype, "n": args.peak_n}
     if args.one_config:
-        import tensorflow as tf
+        tf = import_tf()
         from t2t_mm import plugins
         plugins.load_all()
         hparams_set, overrides = CONFIGS[args.one_config]
@@ -168,7 +177,7 @@ def main():
             json.dump({"rows": rows, "peak_rss_mb": peak_rss_mb()}, f)
         return
     ensure_data(args.data_dir)
-    import tensorflow as tf
+    tf = import_tf()
     peak = matmul_peak(tf, **peak_args)
     rows = []
     for label in args.configs.split(","):
