@@ -27,6 +27,7 @@ class Problem:
     size_scale = 1.0               # generated problems multiply their sizes by this (mm-datagen --mini_scale)
     vocab_examples = None          # train examples read for the shared vocabulary (None: all of them)
     tmp_dir_hint = "<tmp_dir>"     # what --tmp_dir must hold, shown in "Make it with: mm-datagen ..." errors
+    stored = True                  # its examples are shards mm-datagen writes (False: made in memory by dataset())
     input_codec = None             # set by the task-shape subclasses
     target_codec = None
 

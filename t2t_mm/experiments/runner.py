@@ -164,7 +164,7 @@ def missing_data(problems, data_dir):
     missing = []
     for name in problems:
         problem = registry.problem(name)
-        if not hasattr(problem, "splits"):  # not made by mm-datagen (an in-memory plugin problem)
+        if not problem.stored:  # an in-memory plugin problem: nothing for mm-datagen to make
             continue
         for split in problem.splits:
             try:

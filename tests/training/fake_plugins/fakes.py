@@ -26,6 +26,7 @@ class _FakeProblem(Problem):
     batch_size = 8
     lengths = (6, 10)             # two static length buckets
     uses_vocab = False            # ids are made up: no shared vocabulary behind them
+    stored = False                # batches are made in memory: mm-datagen has nothing to write
 
     def num_examples(self, split):
         return self.train_size if split == "train" else 16
