@@ -15,7 +15,6 @@ tokens/s counts output tokens: batch * length per decode (for beam search, of th
 the search expands batch * beam hypotheses). Prints a table and writes benchmarks/results/decode.json.
 """
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -30,6 +29,7 @@ from t2t_mm import plugins, registry  # noqa: E402
 from t2t_mm.decoding.beam import beam_search  # noqa: E402
 from t2t_mm.decoding.greedy import greedy_decode  # noqa: E402
 from t2t_mm.spec import ProblemSpec  # noqa: E402
+import results_file  # noqa: E402  (benchmarks/results_file.py: run as a script from benchmarks/)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NO_EOS = -1
@@ -119,10 +119,7 @@ def main():
                                                "conv_dilations")},
               "cpu_count": os.cpu_count(), "machine": platform.machine(), "tensorflow": tf.__version__,
               "rows": rows}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"wrote {args.out}")
+    results_file.write(args.out, result, indent=2)
 
 
 if __name__ == "__main__":

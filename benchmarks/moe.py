@@ -15,7 +15,6 @@ on every token, SwiGLU experts with 3 matrices) is timed where it fits in memory
 writes benchmarks/results/moe.json.
 """
 import argparse
-import json
 import math
 import os
 import platform
@@ -29,6 +28,7 @@ import tensorflow as tf  # noqa: E402
 
 from t2t_mm.layers.moe import SparseMoE  # noqa: E402
 from t2t_mm.layers.moe_routing import expert_capacity  # noqa: E402
+import results_file  # noqa: E402  (benchmarks/results_file.py: run as a script from benchmarks/)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -200,10 +200,7 @@ def main():
               else "GPU", "targets": {"60": 1.5, "240": 3.0}, "rows": rows,
               "note": "median_ms: wall time; median_cpu_ms: CPU time of the process (all threads), steadier "
                       "when other jobs share the cores; share_of_moe_cpu: gating and experts timed alone"}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"wrote {args.out}")
+    results_file.write(args.out, result, indent=2)
 
 
 if __name__ == "__main__":

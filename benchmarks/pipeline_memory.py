@@ -9,9 +9,9 @@ first), and records the growth of this process's resident memory (VmRSS, Linux) 
 benchmarks/results/pipeline-memory.json. docs/TRAINING.md "Host memory" uses it.
 """
 import argparse
-import json
 import os
 import time
+import results_file  # benchmarks/results_file.py (run as a script from benchmarks/)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,10 +59,7 @@ def main():
               f"({result['record_kib'].get(name, float('nan')):.1f} KiB per serialized record)", flush=True)
     result["all_pipelines_mb"] = rss_mb() - base
     print(f"all {len(names)} pipelines: {result['all_pipelines_mb']:.0f} MB over {base:.0f} MB before them")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"wrote {args.out}")
+    results_file.write(args.out, result, indent=1)
 
 
 if __name__ == "__main__":
