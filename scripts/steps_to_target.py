@@ -39,7 +39,6 @@ def met(record, targets):
 
 def problem_steps(run_dir, evals):
     """{problem: {global step: steps spent on the problem up to it}} by replaying the run's sampler."""
-    from t2t_mm.hparams import HParams  # noqa: F401  (keeps import order: registries first)
     from t2t_mm.training import run_folder, sampler
     record = run_folder.read_problems(run_dir)
     weights = record.get("weights") or {name: 1.0 for name in record["problems"]}
@@ -59,12 +58,13 @@ def problem_steps(run_dir, evals):
 def curve(run_dir, problem, joint):
     """[(steps on the problem, eval record)] of one run, in step order."""
     from t2t_mm.training import run_folder
-    evals = [e for e in run_folder.read_evals(run_dir) if e["problem"] == problem]
+    every = run_folder.read_evals(run_dir)
+    evals = [e for e in every if e["problem"] == problem]
     if not evals:
         return []
     if not joint:
         return [(int(e["step"]), e) for e in sorted(evals, key=lambda e: e["step"])]
-    spent = problem_steps(run_dir, run_folder.read_evals(run_dir))[problem]
+    spent = problem_steps(run_dir, every)[problem]
     return [(spent[int(e["step"])], e) for e in sorted(evals, key=lambda e: e["step"])]
 
 
