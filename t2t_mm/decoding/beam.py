@@ -3,9 +3,14 @@ log P(Y) / lp(|Y|), lp(n) = ((5 + n) / (5 + 1)) ** alpha, |Y| counting the EOS t
 
 Every step expands the K alive hypotheses by every token and keeps the 2K best candidates (each beam
 adds at most one EOS candidate, so at least K of them do not end). An EOS candidate ranked among the
-top K moves to the finished pool; the K best of the others stay alive. A sentence is done when its
-pool holds K finished hypotheses (so beam_size=1 is exactly greedy); at max_length, unfinished ones
-compete with their alive hypotheses scored at length max_length. One tf.while_loop over a static
+top K joins the finished pool, which keeps the K best; the K best of the others stay alive. A sentence
+is done when its pool holds K finished hypotheses and none of its alive ones can still beat the worst of
+them: log-probabilities only fall, so an alive hypothesis scores at most alive_lp / lp(max_length)
+(T2T's stopping rule). Stopping at the first K finished instead let unlikely early EOS candidates of the
+weaker beams fill the pool while the best hypothesis was still growing (a trained parser's beam-4 decodes
+came out as truncated trees that greedy decoding got right). With alpha = 0 beam_size=1 is exactly
+greedy. At max_length, sentences with fewer than K finished compete with their alive hypotheses scored at
+length max_length. One tf.while_loop over a static
 [B*K, max_length] prefix buffer; encode runs once and its outputs are repeated K times. With cache=True
 (the default, for models that have one) each step computes one position from the decode cache, whose
 rows follow their hypotheses when the beams are reordered; cache=False re-runs model.decode over the
@@ -53,12 +58,18 @@ def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=E
     decode_state, decode_step, reorder = make_stepper(model, encoded, problem, length, cache)
 
     def not_done(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags, decode_state):
-        return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(_full(fin_flags))))
+        return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(_done(fin_scores, fin_flags, alive_lp))))
 
     def _full(fin_flags):
         return tf.equal(tf.reduce_sum(tf.cast(fin_flags, tf.int32), axis=1), k)
 
+    def _done(fin_scores, fin_flags, alive_lp):
+        """[B]: K finished, and the best alive hypothesis cannot beat the worst of them any more."""
+        best_possible = tf.reduce_max(alive_lp, axis=1) / length_penalty(length, alpha)
+        return _full(fin_flags) & (tf.reduce_min(fin_scores, axis=1) >= best_possible)
+
     def step(t, alive_ids, alive_lp, fin_ids, fin_scores, fin_lp, fin_flags, decode_state):
+        previous_lp = alive_lp
         step_lp, decode_state = decode_step(tf.reshape(alive_ids, [batch * k, length]), t, decode_state)
         vocab = tf.shape(step_lp)[-1]
         candidates = tf.reshape(alive_lp[:, :, None] + tf.reshape(step_lp, [batch, k, vocab]),
@@ -74,9 +85,10 @@ def beam_search(model, features, problem, beam_size, alpha, max_length, eos_id=E
         origin = tf.gather(top_index // vocab, keep, batch_dims=1)     # the beam each one extends
         decode_state = reorder(decode_state, tf.reshape(tf.range(batch)[:, None] * k + origin, [-1]))
 
-        # finished: EOS candidates ranked in the top K join the pool, unless the sentence is done
+        # finished: EOS candidates ranked in the top K join the pool (it keeps the K best), unless the
+        # sentence is done
         in_top_k = tf.range(2 * k)[None, :] < k
-        joins = ends & in_top_k & tf.logical_not(_full(fin_flags))[:, None]
+        joins = ends & in_top_k & tf.logical_not(_done(fin_scores, fin_flags, previous_lp))[:, None]
         new_scores = tf.where(joins, top_lp / length_penalty(t + 1, alpha), NEG_INF)
         pool_scores, pick = tf.math.top_k(tf.concat([fin_scores, new_scores], axis=1), k)
         pool = lambda old, new: tf.gather(tf.concat([old, new], axis=1), pick, batch_dims=1)

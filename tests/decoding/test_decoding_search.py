@@ -62,16 +62,52 @@ def test_length_penalty_changes_the_choice_as_computed_by_hand():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_beam_size_one_is_greedy(seed):
+def test_beam_size_one_is_greedy_without_length_penalty_and_never_worse_with_it(seed):
     rng = np.random.default_rng(seed)
     tables = [random_table(rng) for _ in range(3)]
     model = BigramModel(*tables)
     feats = features([0, 1, 2])
     greedy = greedy_decode(model, feats, "p", max_length=7)
-    for alpha in (0.0, 0.6):
-        beam = beam_search(model, feats, "p", beam_size=1, alpha=alpha, max_length=7)
-        assert beam["ids"].numpy().tolist() == greedy["ids"].numpy().tolist()
-        np.testing.assert_allclose(beam["log_probs"].numpy(), greedy["log_probs"].numpy(), rtol=1e-5)
+    beam = beam_search(model, feats, "p", beam_size=1, alpha=0.0, max_length=7)
+    assert beam["ids"].numpy().tolist() == greedy["ids"].numpy().tolist()
+    np.testing.assert_allclose(beam["log_probs"].numpy(), greedy["log_probs"].numpy(), rtol=1e-5)
+    # with a length penalty the search may keep going past greedy's EOS, but only to a better score
+    penalized = beam_search(model, feats, "p", beam_size=1, alpha=0.6, max_length=7)
+    greedy_scores = greedy["log_probs"].numpy() / length_penalty(greedy["lengths"], 0.6).numpy()
+    assert np.all(penalized["scores"].numpy() >= greedy_scores - 1e-5)
+
+
+class PrefixModel(BigramModel):
+    """Next-token distributions chosen by the whole prefix (a bigram cannot make a long sequence
+    likely at its end only): {prefix tuple: {token: p}}; unlisted prefixes are uniform."""
+
+    def __init__(self, rows, max_length=6):
+        codes = {self.code(prefix): probs for prefix, probs in rows.items()}
+        table = np.full([7 ** max_length, 5], 0.2)
+        for code, probs in codes.items():
+            table[code] = [probs.get(t, max(1.0 - sum(probs.values()), 1e-6) / (5 - len(probs))) for t in range(5)]
+        self.table = tf.constant(np.log(np.maximum(table, 1e-12)).astype(np.float32))
+        self.encode_calls = 0
+
+    @staticmethod
+    def code(prefix):
+        return sum((token + 1) * 7 ** i for i, token in enumerate(prefix))
+
+    def decode(self, encoded, targets, problem, training=False):
+        weights = tf.constant([7 ** i for i in range(targets.shape[1])], tf.int32)
+        steps = tf.cumsum((targets + 1) * weights, axis=1, exclusive=True)   # code of targets[:, :t]
+        return tf.gather(self.table, steps)
+
+
+def test_unlikely_early_endings_do_not_stop_the_search_before_the_best_hypothesis_ends():
+    """K=2: the weaker beams end first (B EOS at 0.27, A B EOS at 0.0475) and fill the pool while
+    A A A, the best prefix, still grows; A A A EOS (0.385) must win."""
+    model = PrefixModel({(): {A: 0.5, B: 0.3, C: 0.2}, (B,): {EOS: 0.9}, (A,): {A: 0.9, B: 0.1},
+                         (A, A): {A: 0.9, C: 0.1}, (A, B): {EOS: 0.95}, (A, A, A): {EOS: 0.95}})
+    beam = beam_search(model, features([0]), "p", beam_size=2, alpha=0.0, max_length=6)
+    assert ids_of(beam) == [A, A, A, EOS]
+    assert beam["log_probs"].numpy()[0] == pytest.approx(math.log(0.5 * 0.9 * 0.9 * 0.95), rel=1e-5)
+    assert strip_ids(beam["beam_ids"][0, 1].numpy()) == [B]
 
 
 def test_batch_rows_do_not_mix_and_scores_are_exact():
