@@ -49,6 +49,7 @@ RANGES = {
     "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
     "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
     "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION, "precision": Choice(*PRECISIONS),
+    "modality_norm": Choice("map", "position"), "audio_spectrogram": Choice("log_mel", "log_magnitude"),
 }
 
 

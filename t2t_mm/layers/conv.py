@@ -82,9 +82,6 @@ class ConvStep(CompositeLayer):
                      else keras.layers.LayerNormalization(epsilon=1e-6, name="ln"))
 
     def call(self, x, padding_mask=None):
-        out_mask = padding_mask
-        if padding_mask is not None and max(self.strides) > 1:
-            out_mask = subsample(padding_mask, self.strides)
         x = apply_mask(x, padding_mask)
         if self.preactivate:
             x = ops.relu(x)
@@ -94,7 +91,12 @@ class ConvStep(CompositeLayer):
         x = self.conv(x)
         if self.subsample:
             x = subsample(x, self.strides)
-        return self.norm(x, out_mask) if self.norm_kind == "map" else self.norm(x)
+        if self.norm_kind != "map":
+            return self.norm(x)
+        out_mask = padding_mask   # the map statistics count the real positions of the output
+        if padding_mask is not None and max(self.strides) > 1:
+            out_mask = subsample(padding_mask, self.strides)
+        return self.norm(x, out_mask)
 
     # ---- incremental decoding -------------------------------------------------------------------
     def _check_steppable(self):

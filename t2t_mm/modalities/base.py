@@ -23,12 +23,9 @@ class Modality(CompositeLayer):
         self.hidden_size = int(self.hparams["hidden_size"])
 
     def conv_norm(self):
-        """The modality nets' ConvStep normalization (hparams modality_norm), validated."""
-        value = self.hparams.get("modality_norm", "map")
-        if value not in ("map", "position"):
-            raise UserError(f"hparams modality_norm must be 'map' or 'position', got {value!r} "
-                            "(set --hparams='modality_norm=map')")
-        return value
+        """The modality nets' ConvStep normalization: hparams modality_norm (a Choice in
+        hparams_lib.RANGES, so a bad value is refused when the hparams are parsed)."""
+        return self.hparams["modality_norm"]
 
     def _unsupported(self, what):
         return UserError(f"modality '{self.registered_name}' cannot be used as {what}; pick another "

@@ -123,3 +123,12 @@ def test_basic_params_hold_the_library_keys_and_model_sets_extend_them():
     hp = basic_params()
     hp.add_hparam("my_width", 64)           # a plugin model's own key on top of the base set
     assert hp.parse("my_width=32,batch_size=128").my_width == 32
+
+
+def test_string_choices_are_refused_when_parsed_naming_the_allowed_values():
+    from t2t_mm import plugins
+    plugins.load_all()
+    with pytest.raises(HParamsError, match="modality_norm.*one of map, position"):
+        create_hparams("multimodel_tiny", "modality_norm=batch")
+    with pytest.raises(HParamsError, match="audio_spectrogram.*one of log_mel, log_magnitude"):
+        create_hparams("multimodel_tiny", "audio_spectrogram=mfcc")
