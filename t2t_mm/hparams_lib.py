@@ -30,6 +30,7 @@ class Choice:
 
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")   # Keras dtype policies the trainer sets
+LEARNING_RATE_DECAYS = ("rsqrt", "none")                      # t2t_mm.training.schedule
 _POSITIVE, _NON_NEGATIVE = Range(1), Range(0)
 _FRACTION = Range(0.0, 1.0, high_open=True)            # rates and probabilities: 1.0 would drop everything
 # The allowed ranges of the data, training and model keys that the registered sets share (hparams/,
@@ -49,7 +50,8 @@ RANGES = {
     "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
     "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
     "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION, "precision": Choice(*PRECISIONS),
-    "modality_norm": Choice("map", "position"), "audio_spectrogram": Choice("log_mel", "log_magnitude"),
+    "learning_rate_decay": Choice(*LEARNING_RATE_DECAYS), "modality_norm": Choice("map", "position"),
+    "audio_spectrogram": Choice("log_mel", "log_magnitude"),
 }
 
 
@@ -74,6 +76,7 @@ def basic_params():
         learning_rate=0.1,            # T2T's multimodel_base value; t2t_mm.training.schedule scales it
                                       # as T2T's noam schedule did (peak 7e-4 at hidden 512, warmup 4000)
         learning_rate_warmup_steps=4000,
+        learning_rate_decay="rsqrt",  # after the warmup: "rsqrt" (noam, T2T's) or "none" (stay at the peak)
         adam_beta1=0.85,
         adam_beta2=0.997,
         adam_epsilon=1e-6,

@@ -48,6 +48,15 @@ def test_schedule_warms_up_linearly_then_decays_as_rsqrt():
     assert lr(1) > 0 and np.all(np.diff([lr(s) for s in range(1, 100)]) > 0)
 
 
+def test_schedule_without_decay_stays_at_the_peak_after_the_same_warmup():
+    decayed = HParams(learning_rate=2.0, hidden_size=64, learning_rate_warmup_steps=100)
+    flat = HParams(learning_rate=2.0, hidden_size=64, learning_rate_warmup_steps=100, learning_rate_decay="none")
+    lr = lambda s, hp: float(schedule.learning_rate(s, hp))
+    assert [lr(s, flat) for s in (1, 50, 100)] == pytest.approx([lr(s, decayed) for s in (1, 50, 100)])
+    assert lr(400, flat) == pytest.approx(lr(100, flat)) and lr(5000, flat) == pytest.approx(lr(100, flat))
+    assert lr(400, decayed) == pytest.approx(lr(100, decayed) / 2)   # a run recorded without the key: rsqrt
+
+
 def test_multimodel_base_peaks_where_t2t_multimodel_base_did():
     from t2t_mm import plugins, registry
     plugins.load_all()
