@@ -12,6 +12,15 @@ from helpers import MINI_SCALE, shard_files, batching_hparams
 def test_mini_suite_mixture_names_all_nine():
     assert sorted(registry.mixture("mini_suite")) == sorted(MINI_SUITE)
     assert len(MINI_SUITE) == 9
+    assert set(registry.mixture("mini_suite").values()) == {1.0}   # the paper experiments' equal steps
+
+
+def test_the_main_jobs_mixture_weights_the_same_nine_by_the_steps_they_need():
+    weights = registry.mixture("mini_suite_weighted")
+    assert sorted(weights) == sorted(MINI_SUITE)
+    translation = {weights[name] for name in MINI_SUITE if name.startswith("mini_translate_")}
+    assert translation == {1.0}
+    assert weights["mini_image_classes"] > weights["mini_image_captions"] > 1.0 and weights["mini_speech"] > 1.0
 
 
 def test_default_sizes_are_unequal_and_scale():
