@@ -210,12 +210,16 @@ class _Session:
     def __init__(self, config, model, hparams, decode_hp):
         self.config, self.model, self.hparams, self.decode_hp = config, model, hparams, decode_hp
         self.max_length = max_decode_length(decode_hp, hparams)
+        from t2t_mm.decoding.decoder import CompiledDecodeFns
+        self.compiled = CompiledDecodeFns(model, decode_hp, self.max_length)
 
     def decoder_for(self, problem):
         from t2t_mm.decoding.decoder import Decoder
         data_dir = self.config.data_dir
         vocab = problem.vocab(data_dir) if problem.uses_vocab else None
-        return Decoder(self.model, problem, problem.spec(data_dir), self.decode_hp, self.max_length, vocab)
+        spec = problem.spec(data_dir)
+        return Decoder(self.model, problem, spec, self.decode_hp, self.max_length, vocab,
+                       compiled=self.compiled.get(spec))
 
 
 def export_mode(session, names, stderr):

@@ -7,33 +7,40 @@ from absl import logging
 from t2t_mm import metrics
 from t2t_mm.metrics import names
 REFERENCE_SLACK = 8
+LENGTH_STEP = 16
 
 
 class DecodeScorer:
-    """One compiled greedy decode per problem, reused across evals.
+    """Compiled greedy decodes reused across evals: one per kind of problem (step.share_key: the five
+    translation directions and parsing share one) and decode length.
 
-    Its max_length is fixed at the problem's first eval: the longest reference among the decoded examples
-    plus REFERENCE_SLACK, capped by hparams.max_length. Decoding recomputes the decoder over the prefix
-    every step, so an untrained model that never says EOS costs max_length full passes; hypotheses far
-    longer than every reference would only be scored worse anyway."""
+    A problem's max_length is fixed at its first eval: the longest reference among the decoded examples
+    plus REFERENCE_SLACK, rounded up to a multiple of LENGTH_STEP (so problems of one kind mostly share a
+    length) and capped by hparams.max_length. An untrained model that never says EOS costs max_length
+    decode steps; hypotheses far longer than every reference would only be scored worse anyway, and the
+    decode loop stops once every row has said EOS, so the rounding costs a trained model nothing."""
 
     def __init__(self, model, data_dir, hparams, max_examples=-1):
         self.model = model
         self.data_dir = data_dir
         self.max_length = int(hparams.max_length)
         self.max_examples = int(max_examples)
-        self._decoders = {}
+        self._lengths = {}     # problem -> its decode length, fixed at its first eval
+        self._decoders = {}    # (share key, length) -> compiled greedy decode
 
     def _decoder(self, name, element_spec, longest_reference):
-        if name not in self._decoders:
+        from t2t_mm.training.step import relaxed_signature, share_key
+        if name not in self._lengths:
+            wanted = int(longest_reference) + REFERENCE_SLACK
+            self._lengths[name] = max(1, min(self.max_length, -(-wanted // LENGTH_STEP) * LENGTH_STEP))
+        key = (share_key(self.model, name), self._lengths[name])
+        if key not in self._decoders:
             from t2t_mm.decoding.greedy import greedy_decode
-            from t2t_mm.training.step import relaxed_signature
-            model = self.model
-            max_length = max(1, min(self.max_length, int(longest_reference) + REFERENCE_SLACK))
+            model, max_length = self.model, self._lengths[name]
             signature = [relaxed_signature(element_spec)] if element_spec is not None else None
-            self._decoders[name] = tf.function(
+            self._decoders[key] = tf.function(
                 lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
-        return self._decoders[name]
+        return self._decoders[key]
 
     def wanted(self, problem):
         return names.decode_metrics(problem.eval_metrics)

@@ -50,10 +50,7 @@ class CompiledSteps:
 
     # --- training -------------------------------------------------------------------------------------
     def share_key(self, name):
-        """Problems with equal keys run the same graph: the model's step_key(problem) where it has one
-        (MultiModel: its input and output nets), else the problem itself."""
-        step_key = getattr(self.model, "step_key", None)
-        return step_key(name) if callable(step_key) else name
+        return share_key(self.model, name)
 
     def train(self, name):
         """The problem's training step: fn(distributed_iterator, step int64) -> dict of reduced floats.
@@ -143,6 +140,14 @@ class CompiledSteps:
             return stats, _moe_stats(model, name)
 
         return eval_step
+
+
+def share_key(model, name):
+    """Problems with equal keys run the same graph: the model's step_key(problem) where it has one
+    (MultiModel: its input and output nets), else the problem itself. The training and eval steps here,
+    the eval's greedy decodes and mm-decoder's decode functions are each compiled once per key."""
+    step_key = getattr(model, "step_key", None)
+    return step_key(name) if callable(step_key) else name
 
 
 def relaxed_signature(element_spec):
