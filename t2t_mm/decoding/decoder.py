@@ -63,7 +63,7 @@ class Decoder:
 
     def __init__(self, model, problem, spec, decode_hp, max_length, vocab=None, compiled=None):
         """compiled: a decode function to reuse (one made for another problem of the same kind, see
-        compiled_decode_fns); by default this decoder compiles its own."""
+        CompiledDecodeFns); by default this decoder compiles its own."""
         self.problem, self.spec, self.decode_hp, self.vocab = problem, spec, decode_hp, vocab
         self._fn = compiled or tf.function(make_decode_fn(model, spec, decode_hp, max_length),
                                            reduce_retracing=True)

@@ -24,8 +24,9 @@ class Modality(CompositeLayer):
 
     def conv_norm(self):
         """The modality nets' ConvStep normalization: hparams modality_norm (a Choice in
-        hparams_lib.RANGES, so a bad value is refused when the hparams are parsed)."""
-        return self.hparams["modality_norm"]
+        hparams_lib.RANGES, so a bad value is refused when the hparams are parsed). Runs recorded before
+        the key existed normalized per position."""
+        return self.hparams.get("modality_norm", "position")
 
     def _unsupported(self, what):
         return UserError(f"modality '{self.registered_name}' cannot be used as {what}; pick another "
