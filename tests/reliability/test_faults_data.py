@@ -510,9 +510,13 @@ def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path, verbose):
     assert done.returncode == 0, done.stderr
     for ours in ("error: a message of ours", "native but not a log line", "a warning of ours"):
         assert ours in done.stderr
-    tf_lines = [line for line in done.stderr.splitlines()
-                if any(mark in line for mark in ("functional_saver", "oneDNN", "IteratorGetNext"))]
+    # the lines the program logs or plants; TensorFlow's own start-up lines (port.cc's "oneDNN custom
+    # operations are on", once or twice depending on the machine) are hidden too but not counted here
+    planted = ("functional_saver", "mkl_util", "local_rendezvous", "IteratorGetNext", "oneDNN-like")
+    tf_lines = [line for line in done.stderr.splitlines() if any(mark in line for mark in planted)]
     assert len(tf_lines) == (5 if verbose else 0), done.stderr
+    if not verbose:
+        assert "oneDNN" not in done.stderr, done.stderr
 
 
 # --- 14. TensorBoard is installed with the package and reads every problem's tags -------------------------
