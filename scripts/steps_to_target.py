@@ -37,35 +37,16 @@ def met(record, targets):
                for metric, op, value in targets)
 
 
-def problem_steps(run_dir, evals):
-    """{problem: {global step: steps spent on the problem up to it}} by replaying the run's sampler."""
-    from t2t_mm.training import run_folder, sampler
-    record = run_folder.read_problems(run_dir)
-    weights = record.get("weights") or {name: 1.0 for name in record["problems"]}
-    seed = int(run_folder.read_hparams(run_dir).seed)
-    draw = sampler.ProblemSampler(weights, seed)
-    wanted = sorted({int(e["step"]) for e in evals})
-    counts, out, step = {name: 0 for name in weights}, {name: {} for name in weights}, 0
-    for stop in wanted:
-        while step < stop:
-            counts[draw.problem_at(step)] += 1
-            step += 1
-        for name in weights:
-            out[name][stop] = counts[name]
-    return out
-
-
 def curve(run_dir, problem, joint):
-    """[(steps on the problem, eval record)] of one run, in step order."""
+    """[(steps on the problem, eval record)] of one run, in step order; a joint run's steps on the
+    problem come from replaying its sampler (t2t_mm.experiments.results.problem_steps)."""
+    from t2t_mm.experiments.results import problem_steps
     from t2t_mm.training import run_folder
-    every = run_folder.read_evals(run_dir)
-    evals = [e for e in every if e["problem"] == problem]
-    if not evals:
-        return []
-    if not joint:
-        return [(int(e["step"]), e) for e in sorted(evals, key=lambda e: e["step"])]
-    spent = problem_steps(run_dir, every)[problem]
-    return [(spent[int(e["step"])], e) for e in sorted(evals, key=lambda e: e["step"])]
+    evals = sorted((e for e in run_folder.read_evals(run_dir) if e["problem"] == problem),
+                   key=lambda e: e["step"])
+    steps = [int(e["step"]) for e in evals]
+    spent = problem_steps(run_dir, problem, steps) if joint else steps
+    return [(int(n), e) for n, e in zip(spent, evals)]
 
 
 def train_alone(args, problem):
