@@ -143,3 +143,15 @@ def test_input_pipelines_read_disjoint_parts(varied):
     everything = rows(1, 0)
     first, second = rows(2, 0), rows(2, 1)
     assert first and second and not first & second and first | second == everything
+
+
+def test_text_features_are_cut_to_their_own_bucket():
+    # a speech batch sits in the bucket of its audio; its transcripts need far fewer positions
+    import tensorflow as tf
+    targets = tf.constant([[5, 6, 1] + [0] * 61, [7, 1] + [0] * 62])
+    inputs = tf.constant([[3] * 40 + [1] + [0] * 23, [4, 1] + [0] * 62])
+    batch = bucketing.trim_text({"inputs": inputs, "targets": targets, "audio": tf.zeros([2, 640])},
+                                ["inputs", "targets"], [8, 16, 32, 64])
+    assert batch["targets"].shape == (2, 8) and batch["inputs"].shape == (2, 64)
+    assert batch["targets"].numpy().tolist() == targets[:, :8].numpy().tolist()
+    assert batch["audio"].shape == (2, 640)   # not text: untouched
