@@ -35,7 +35,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     from t2t_mm.training import trainer  # heavy (TensorFlow): only after flags and registry checks
-    return trainer.main_from_flags(FLAGS)
+    cli.exit_without_teardown(trainer.main_from_flags(FLAGS))   # checkpoint, metrics, summaries: written
 
 
 def run():

@@ -53,7 +53,7 @@ def install():
     thread = threading.Thread(target=_forward, args=(read_end, real), daemon=True, name="native-log-filter")
     thread.start()
     _state.update(real=real, thread=thread)
-    atexit.register(_uninstall)
+    atexit.register(uninstall)
 
 
 _LIBRARY_FILE = re.compile(r"[/\\](site|dist)-packages[/\\](tensorflow|keras|tf_keras|tensorboard|"
@@ -98,7 +98,7 @@ def _write(fd, data):
         pass
 
 
-def _uninstall():
+def uninstall():
     """Puts the real stderr back on fd 2 and lets the filter pass on what it still holds."""
     if not _state:
         return
