@@ -2,10 +2,11 @@
 
 Default sizes are unequal on purpose: parsing has half the translation data, so training it jointly
 with the others can help it (the paper's Table 3). It had a tenth (400 sentences) until that proved too
-few to learn from: alone, dev bracket F1 stopped at 0.62 and dev log-perplexity rose after 300 steps; with
-2,000 it reached 0.85 at 500 steps and 0.95 at 1,000 (docs/MODEL_DECISIONS.md §10). mm-datagen
---mini_scale multiplies all of them. Every (corpus, split) has its own seed, so splits never share a random stream; problems that are
-two directions of one corpus (en-de and de-en) share its sentences, as WMT's directions do.
+few to learn from: alone, dev bracket F1 stopped at 0.62 and dev log-perplexity rose after 300 steps;
+with 2,000 it reached 0.85 at 500 steps and 0.95 at 1,000 (docs/MODEL_DECISIONS.md §10).
+mm-datagen --mini_scale multiplies all of them. Every (corpus, split) has its own seed, so splits never
+share a random stream; problems that are two directions of one corpus (en-de and de-en) share its
+sentences, as WMT's directions do.
 """
 TRAIN, DEV, TEST = "train", "dev", "test"
 TMP_DIR_HINT = "<scratch dir>"   # mini problems read no raw data
