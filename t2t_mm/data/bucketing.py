@@ -70,8 +70,13 @@ def batch_examples(dataset, problem, hparams, drop_remainder):
 
     dataset = dataset.group_by_window(key_func=plain(key), reduce_func=plain(reduce),
                                       window_size_func=plain(lambda bucket: tf.gather(size_table, bucket)))
-    text = [name for name, codec in problem.codecs.items() if codec.kind == "text"]
+    text = text_features(problem)
     return dataset.map(plain(lambda batch: trim_text(batch, text, lengths)))
+
+
+def text_features(problem):
+    """The problem's text features: the ones trim_text cuts to their own bucket."""
+    return [name for name, codec in problem.codecs.items() if codec.kind == "text"]
 
 
 def trim_text(batch, names, lengths):
@@ -101,7 +106,7 @@ def batch_shapes(problem, hparams):
     a text feature may be cut to any bucket up to its batch's."""
     lengths = bucket_lengths(hparams)
     sizes = batch_sizes(problem, hparams, lengths)
-    text = {name for name, codec in problem.codecs.items() if codec.kind == "text"}
+    text = text_features(problem)
     out = {}
     for length, size in zip(lengths, sizes):
         for name, shape in padded_shapes(problem, hparams, length).items():
