@@ -13,6 +13,7 @@ divides the loss sum by the global number of target tokens (or examples), adds t
 gradients. With jit_compile the forward/backward pass (not the iterator or the collectives) goes to XLA.
 """
 import collections
+import inspect
 import logging
 
 import tensorflow as tf
@@ -70,10 +71,16 @@ class CompiledSteps:
         spec, smoothing = self.specs[name], float(self.hparams.label_smoothing)
         model, optimizer = self.model, self.optimizer
 
+        # Text targets: logits of the real positions only, where the model offers it (docs/CONTRACTS.md);
+        # XLA needs static shapes, so under jit_compile all positions.
+        real_only = spec.text_targets and not self.jit_compile and takes_real_targets_only(model)
+        extra = {"real_targets_only": True} if real_only else {}
+
         def run(features, inverse_weight, inverse_replicas):
             with tf.GradientTape() as tape:
-                logits = model(features, problem=name, training=True)
-                task = losses.loss_sum(spec, logits, features["targets"], smoothing) * inverse_weight
+                logits = model(features, problem=name, training=True, **extra)
+                targets = losses.real_targets(features["targets"]) if real_only else features["targets"]
+                task = losses.loss_sum(spec, logits, targets, smoothing) * inverse_weight
                 aux = tf.add_n([tf.cast(l, tf.float32) for l in model.losses]) if model.losses else 0.0
                 aux = aux * inverse_replicas
                 total = task + aux
@@ -140,6 +147,11 @@ class CompiledSteps:
             return stats, _moe_stats(model, name)
 
         return eval_step
+
+
+def takes_real_targets_only(model):
+    """Whether the model's call has the optional real_targets_only argument (docs/CONTRACTS.md)."""
+    return "real_targets_only" in inspect.signature(model.call).parameters
 
 
 def share_key(model, name):

@@ -90,3 +90,28 @@ def test_audio_padding_never_changes_real_frames(modality):
     padded_logits = model({"inputs": np.pad(wave, [(0, 0), (0, 128 * 24)]),
                            "targets": np.full((2, 3), 2, np.int32)}, training=True).numpy()
     np.testing.assert_allclose(padded_logits, logits, **CLOSE)
+
+
+def test_real_targets_only_gives_the_real_positions_logits_and_the_same_gradients():
+    """The training step's real_targets_only path (output layer and loss on real targets only) is the
+    full path with the padding dropped: same logits there, same loss, same gradients."""
+    from t2t_mm.training import losses
+    model = _uneven_model()
+    features = _text()
+    features["targets"][0, 9:] = 0
+    features["targets"][2, 4:] = 0
+    results = []
+    for real_only in (False, True):
+        with tf.GradientTape() as tape:
+            logits = model(features, training=True, real_targets_only=real_only)
+            targets = losses.real_targets(features["targets"]) if real_only else features["targets"]
+            loss = losses.loss_sum(TEXT, logits, targets, 0.1)
+        results.append((logits.numpy(), float(loss), tape.gradient(loss, model.trainable_variables)))
+    (full, full_loss, full_grads), (real, real_loss, real_grads) = results
+    assert real.shape == (int((features["targets"] != 0).sum()), VOCAB)
+    np.testing.assert_allclose(real, full[features["targets"] != 0], **CLOSE)
+    assert real_loss == pytest.approx(full_loss, rel=1e-5)
+    for a, b in zip(full_grads, real_grads):
+        if a is not None:
+            np.testing.assert_allclose(tf.convert_to_tensor(b).numpy(), tf.convert_to_tensor(a).numpy(),
+                                       rtol=1e-3, atol=1e-5)

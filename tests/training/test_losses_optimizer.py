@@ -26,7 +26,7 @@ def test_smoothed_text_loss_masks_padding_and_smooths():
 
 @pytest.mark.parametrize("shape", [[4], [2, 3]])
 def test_smoothed_loss_gradient_is_softmax_minus_the_smoothed_target(shape):
-    """The one-pass form (NLL + eps * (z_y - mean z)) has the gradient of the textbook loss."""
+    """The loss and its gradient are the textbook ones: -sum q log p, and softmax - q."""
     rng = np.random.default_rng(1)
     logits = tf.constant(rng.normal(size=shape + [7]).astype(np.float32))
     labels = rng.integers(0, 7, size=shape).astype(np.int32)
