@@ -31,6 +31,8 @@ flags.DEFINE_integer("evals_per_run", None, "Evals during each run (plus the fin
 flags.DEFINE_integer("log_every", 100, "mm-trainer's progress line every N steps.")
 flags.DEFINE_enum("distribution", "auto", ["auto", "one_device", "mirrored", "multi_worker", "tpu"],
                   "tf.distribute strategy of every run (mm-trainer --distribution).")
+flags.DEFINE_integer("intra_op_threads", 0, "mm-trainer --intra_op_threads of every run (0: TensorFlow's "
+                     "default; 1: the mini runs' steps take 20-45% less time on 2 cores).")
 flags.DEFINE_bool("datagen", True, "Generate missing data first (one mm-datagen call for all missing "
                   "problems; real ones read --tmp_dir).")
 flags.DEFINE_float("mini_scale", None, "mm-datagen --mini_scale for generated mini problems (tests: 0.02).")
@@ -50,8 +52,8 @@ def main(argv):
         train_steps=FLAGS.train_steps, seeds=tuple(_seed(s) for s in FLAGS.seeds) if FLAGS.seeds else None,
         hparams=FLAGS.hparams, runs=tuple(FLAGS.runs) if FLAGS.runs else None, eval_steps=FLAGS.eval_steps,
         decode_examples=FLAGS.decode_examples, evals_per_run=FLAGS.evals_per_run, log_every=FLAGS.log_every,
-        distribution=FLAGS.distribution, datagen=FLAGS.datagen, mini_scale=FLAGS.mini_scale,
-        dry_run=FLAGS.dry_run, report_only=FLAGS.report_only, usr_dir=FLAGS.usr_dir)
+        distribution=FLAGS.distribution, intra_op_threads=FLAGS.intra_op_threads, datagen=FLAGS.datagen,
+        mini_scale=FLAGS.mini_scale, dry_run=FLAGS.dry_run, report_only=FLAGS.report_only, usr_dir=FLAGS.usr_dir)
     try:
         return execute.run(options)
     except KeyboardInterrupt:

@@ -17,5 +17,5 @@ BIN=.venv/bin
 $BIN/mm-datagen --problem=mini_suite --data_dir="$WORK/data" --tmp_dir="$WORK/raw"
 $BIN/mm-trainer --problems=mini_suite_weighted --hparams_set=multimodel_mini \
     --data_dir="$WORK/data" --output_dir="$WORK/train" --train_steps="$TRAIN_STEPS" --eval_every="$EVAL_EVERY" \
-    --log_every=200
+    --log_every=200 --intra_op_threads=1
 $BIN/mm-decoder --output_dir="$WORK/train" --problem=mini_suite --decode_dev=3

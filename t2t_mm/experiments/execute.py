@@ -27,6 +27,7 @@ class Options:
     evals_per_run: int = None
     log_every: int = 100
     distribution: str = "auto"
+    intra_op_threads: int = 0
     datagen: bool = True
     mini_scale: float = None
     dry_run: bool = False
@@ -48,6 +49,8 @@ def prepare(options):
                         "report is written there")
     if options.steps_per_problem is not None and options.steps_per_problem < 0:
         raise UserError(f"--steps_per_problem={options.steps_per_problem} must be >= 0")
+    if options.intra_op_threads < 0:
+        raise UserError(f"--intra_op_threads={options.intra_op_threads} must be >= 0 (0: TensorFlow's default)")
     if options.train_steps is not None and options.train_steps < 0:
         raise UserError(f"--train_steps={options.train_steps} must be >= 0")
     experiment = spec.build(options.experiment, options.scale)
@@ -64,7 +67,8 @@ def prepare(options):
         "decode_examples": experiment.decode_examples if options.decode_examples is None else options.decode_examples,
         "evals_per_run": experiment.evals_per_run if options.evals_per_run is None else options.evals_per_run,
         "checkpoints_per_run": experiment.checkpoints_per_run, "log_every": options.log_every,
-        "distribution": options.distribution, "usr_dir": options.usr_dir}
+        "distribution": options.distribution, "intra_op_threads": options.intra_op_threads,
+        "usr_dir": options.usr_dir}
     return experiment, planned, settings
 
 

@@ -99,7 +99,8 @@ def trainer_command(item, output_dir, data_dir, settings):
                f"--eval_steps={settings['eval_steps']}", f"--eval_every={eval_every}",
                f"--save_every={save_every}", f"--log_every={settings['log_every']}",
                f"--decode_examples={settings['decode_examples']}", "--mixing=uniform",
-               f"--distribution={settings.get('distribution', 'auto')}"]
+               f"--distribution={settings.get('distribution', 'auto')}",
+               f"--intra_op_threads={settings.get('intra_op_threads', 0)}"]
     if settings.get("usr_dir"):
         command.append(f"--usr_dir={settings['usr_dir']}")
     return command

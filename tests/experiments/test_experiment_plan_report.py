@@ -222,3 +222,11 @@ def test_one_experiment_per_output_dir_at_a_time(tmp_path):
                 pass
     with runner.hold(str(tmp_path)):                                          # released: free again
         pass
+
+
+def test_every_run_gets_the_intra_op_threads_flag_and_a_negative_one_is_refused(tmp_path):
+    options = execute.Options(experiment="paper_table3", output_dir=str(tmp_path), intra_op_threads=1)
+    _, planned, settings = execute.prepare(options)
+    assert "--intra_op_threads=1" in runner.trainer_command(planned[0], str(tmp_path), "D", settings)
+    with pytest.raises(UserError, match="--intra_op_threads=-2 must be >= 0"):
+        execute.prepare(execute.Options(experiment="paper_table3", output_dir=str(tmp_path), intra_op_threads=-2))

@@ -42,6 +42,24 @@ def test_smoothed_loss_gradient_is_softmax_minus_the_smoothed_target(shape):
     np.testing.assert_allclose(losses.smoothed_cross_entropy(logits, labels, eps).numpy(), textbook, rtol=1e-5)
 
 
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_loss_stays_exact_where_the_labels_probability_underflows(eps):
+    """logsumexp comes from the softmax's largest probability (>= 1/V), not the label's (here exp(-400))."""
+    logits = tf.constant([[0.0, 200.0, -200.0], [1.0, 2.0, 3.0]])
+    labels = np.array([2, 0], np.int32)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = losses.smoothed_cross_entropy(logits, labels, eps)
+        total = tf.reduce_sum(loss)
+    q = np.full([2, 3], eps / 3, np.float32)
+    q[[0, 1], labels] += 1 - eps
+    expected = -(q * tf.nn.log_softmax(logits).numpy()).sum(-1)
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-6)
+    assert np.isfinite(loss.numpy()).all() and loss.numpy()[0] > 300
+    np.testing.assert_allclose(tape.gradient(total, logits).numpy(),
+                               tf.nn.softmax(logits).numpy() - q, atol=1e-6)
+
+
 def test_class_loss_counts_every_example():
     spec = ProblemSpec("c", "image", "class_label", 1, num_classes=3)
     logits = np.zeros([4, 3], np.float32)
