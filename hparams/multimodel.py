@@ -100,6 +100,10 @@ def multimodel_mini():
     hp.learning_rate_decay = "none"  # joint training draws each problem on 1 step in ~17: with the rsqrt decay
                                     # most of a problem's updates came at a 3-4x lower rate than alone
                                     # (speech WER 0.72 jointly against 0.32 alone; docs/MODEL_DECISIONS.md)
+    hp.moe_num_experts = 32         # [P] joint training gets 4x the experts of single runs (240 vs 60;
+                                    # the tiny sets' single runs: 8). With 8 the main job's translation
+                                    # directions stood at BLEU 3-6 after 4,000 steps, with 32 at 38-52, at
+                                    # the same step time (docs/MODEL_DECISIONS.md §11)
     hp.dropout = 0.0                # minutes of training on generated data: no overfitting to fight yet
     hp.audio_blocks = 4
     hp.audio_mel_bins = 24
