@@ -8,7 +8,7 @@ shows. Variants are code trees x --intra_op_threads, run in turn `--rounds` time
 noisy: compare within one run). `--before=PATH` adds the same variants from another checkout (a
 `git worktree` of an older commit), so before/after code runs in the same run on the same machine.
 
-    .venv/bin/python benchmarks/main_job_steps.py --data_dir=D [--threads=0,1] [--before=PATH]
+    .venv/bin/python benchmarks/main_job_steps.py --data_dir=D [--hparams=...] [--threads=0,1] [--before=PATH]
         [--steps=20] [--rounds=2] [--out=FILE]
 D holds the mini suite (`mm-datagen --problem=mini_suite`). Writes benchmarks/results/main-job-steps.json.
 """
@@ -26,7 +26,7 @@ MIXTURE = "mini_suite_weighted"
 CHILD = r"""
 import json, sys, tempfile, time
 import tensorflow as tf
-data_dir, hparams_set, steps, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+data_dir, hparams_set, steps, threads, overrides = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 if threads:
     tf.config.threading.set_intra_op_parallelism_threads(threads)
 from t2t_mm import plugins, registry
@@ -34,7 +34,8 @@ plugins.load_all()
 from t2t_mm.training.trainer import Trainer, TrainConfig
 weights = dict(registry.mixture("%s"))
 trainer = Trainer(TrainConfig(problems=",".join(sorted(weights)), data_dir=data_dir,
-                              output_dir=tempfile.mkdtemp(), hparams_set=hparams_set, train_steps=0, eval_steps=0))
+                              output_dir=tempfile.mkdtemp(), hparams_set=hparams_set, hparams=overrides,
+                              train_steps=0, eval_steps=0))
 rows = {}
 for number, name in enumerate(sorted(weights)):
     step, iterator = trainer.steps.train(name), trainer._iterator(name, 0)
@@ -53,9 +54,9 @@ print("RESULT " + json.dumps({"code": t2t_mm.__file__, "problems": rows}))
 """ % MIXTURE
 
 
-def run_variant(tree, data_dir, hparams_set, steps, threads):
+def run_variant(tree, data_dir, hparams_set, overrides, steps, threads):
     env = dict(os.environ, PYTHONPATH=tree, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, "-c", CHILD, data_dir, hparams_set, str(steps), str(threads)],
+    done = subprocess.run([sys.executable, "-c", CHILD, data_dir, hparams_set, str(steps), str(threads), overrides],
                           cwd=tree, env=env, capture_output=True, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not lines:
@@ -75,6 +76,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data_dir", required=True)
     parser.add_argument("--hparams_set", default="multimodel_mini")
+    parser.add_argument("--hparams", default="", help="overrides for every variant (the same model on both "
+                        "sides when the set changed between the checkouts)")
     parser.add_argument("--threads", default="0,1", help="--intra_op_threads values (0: TensorFlow's)")
     parser.add_argument("--before", default=None, help="another checkout to run the same variants from")
     parser.add_argument("--steps", type=int, default=20)
@@ -86,7 +89,8 @@ def main():
     runs = {f"{label} threads={t}": [] for label, _, t in variants}
     for round_number in range(args.rounds):
         for label, tree, threads in variants:
-            rows = run_variant(tree, os.path.abspath(args.data_dir), args.hparams_set, args.steps, threads)
+            rows = run_variant(tree, os.path.abspath(args.data_dir), args.hparams_set, args.hparams,
+                               args.steps, threads)
             runs[f"{label} threads={threads}"].append(rows)
             print(f"round {round_number + 1} {label} threads={threads}: "
                   f"{1000 / weighted_step_ms(rows):.2f} steps/s", flush=True)
@@ -103,7 +107,7 @@ def main():
         per = " ".join(f"{p.replace('mini_', '')}={ms:.0f}" for p, ms in row["step_ms"].items())
         print(f"{name:22s} {row['steps_per_s']:8.2f} {row['steps_per_s'] / base:9.2f}x  {per}")
     from results_file import write
-    write(args.out, {"hparams_set": args.hparams_set, "mixture": MIXTURE, "steps": args.steps,
+    write(args.out, {"hparams_set": args.hparams_set, "hparams": args.hparams, "mixture": MIXTURE, "steps": args.steps,
                      "rounds": args.rounds, "baseline": f"{trees[-1][0]} threads={variants[0][2]}",
                      "variants": summary, "raw": runs})
 

@@ -37,3 +37,5 @@ def test_convolutions_and_their_gradients():
 def test_unknown_shapes_are_reported_not_guessed():
     fn = tf.function(tf.matmul, input_signature=[tf.TensorSpec([None, 6]), tf.TensorSpec([6, 5])])
     assert flops.graph_flops(fn.get_concrete_function().graph) == (0, 1)
+    # a dimension unknown at trace time (the real_targets_only rows) counts as the value the caller knows
+    assert flops.graph_flops(fn.get_concrete_function().graph, fill_unknown=4) == (2 * 4 * 5 * 6, 0)
