@@ -120,9 +120,9 @@ class MultiModel(keras.Model):
         """Text: logits [B, L, V], position t predicting targets[:, t]; class: logits [B, C].
 
         real_targets_only (text): logits [N, V] of the N real (non-0) targets only, in row-major order
-        (t2t_mm.training.losses.real_targets(targets) are their labels). The output layer and the loss then skip the padding:
-        30-40% of a bucketed batch's positions, and the [positions, V] softmax is the largest cost of
-        a text step. Dynamic N: not for XLA."""
+        (t2t_mm.training.losses.real_targets(targets) are their labels). The output layer and the loss
+        then skip the padding: 30-40% of a bucketed batch's positions, and the [positions, V] softmax
+        is the largest cost of a text step. Dynamic N: not for XLA."""
         spec = self._spec(problem)
         out_net = self.modality_nets[self.problem_nets[spec.name][1]]
         enc, enc_mask = encoded["encoded"], encoded["padding_mask"]
