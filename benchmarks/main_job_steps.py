@@ -29,6 +29,11 @@ import tensorflow as tf
 data_dir, hparams_set, steps, threads, overrides = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 if threads:
     tf.config.threading.set_intra_op_parallelism_threads(threads)
+try:
+    from t2t_mm.training import host_memory   # as mm-trainer (a --before checkout may predate it)
+    host_memory.keep_freed_memory()
+except ImportError:
+    pass
 from t2t_mm import plugins, registry
 plugins.load_all()
 from t2t_mm.training.trainer import Trainer, TrainConfig

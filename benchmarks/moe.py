@@ -1,7 +1,7 @@
 """Forward+backward time of the sparse MoE layer vs a dense FFN with the same active FLOPs.
 
     .venv/bin/python benchmarks/moe.py [--tokens 2048] [--reps 5] [--experts 16,60,240] [--jit both]
-        [--precision mixed_bfloat16] [--out FILE]
+        [--precision mixed_bfloat16] [--host_memory glibc] [--out FILE]
 
 Setting (issue 4): T tokens of width d=512, experts are ReLU FFNs 512 -> 1024 -> 512, k=4; the dense
 baseline is one FFN 512 -> k*1024 -> 512. Each repetition runs every contender once, interleaved, so a
@@ -12,7 +12,8 @@ contenders run interleaved with the others, the gating alone (noisy top-k, softm
 inputs) and the experts alone (the batched expert FFN on the [E, C, d] slots, as dispatch feeds it);
 the rest of the MoE's time is dispatch/combine (slot assignment, gathers, their gradients). keras-hub's MixtralSparseMoeBlock (it runs EVERY expert
 on every token, SwiGLU experts with 3 matrices) is timed where it fits in memory. Prints a table and
-writes benchmarks/results/moe.json.
+writes benchmarks/results/moe.json. Freed host memory is kept in the process as mm-trainer keeps it
+(t2t_mm.training.host_memory); --host_memory=glibc measures with glibc's defaults instead.
 """
 import argparse
 import math
@@ -28,6 +29,7 @@ import tensorflow as tf  # noqa: E402
 
 from t2t_mm.layers.moe import SparseMoE  # noqa: E402
 from t2t_mm.layers.moe_routing import expert_capacity  # noqa: E402
+from t2t_mm.training import host_memory  # noqa: E402
 import results_file  # noqa: E402  (benchmarks/results_file.py: run as a script from benchmarks/)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -113,9 +115,12 @@ def main():
                         help="skip keras-hub where its dense expert pass needs more memory than this")
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16", "mixed_float16"],
                         default="float32", help="Keras dtype policy of the MoE and the dense FFN")
+    parser.add_argument("--host_memory", choices=["kept", "glibc"], default="kept",
+                        help="kept: freed memory stays in the process, as in mm-trainer; glibc: its defaults")
     parser.add_argument("--no_parts", action="store_true", help="skip the gating/experts breakdown")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "moe.json"))
     args = parser.parse_args()
+    kept = args.host_memory == "kept" and host_memory.keep_freed_memory()
     keras.config.set_dtype_policy(args.precision)
     d, h, k, tokens = args.d, args.expert_hidden, args.k, args.tokens
     x = tf.constant(np.random.RandomState(0).randn(tokens, d).astype(np.float32))
@@ -193,7 +198,8 @@ def main():
                 print(f"      MoE CPU time: experts {share['experts']:.0%}  gating {share['gating']:.0%}  "
                       f"dispatch/combine (rest) {share['dispatch_combine_rest']:.0%}", flush=True)
     result = {"benchmark": "moe_forward_backward", "precision": args.precision, "tokens": tokens, "d": d, "expert_hidden": h, "k": k,
-              "capacity_factor": args.capacity_factor, "reps": args.reps, "statistic": "median",
+              "capacity_factor": args.capacity_factor, "reps": args.reps,
+              "host_memory": "kept" if kept else "glibc defaults", "statistic": "median",
               "keras_hub_version": hub_version, "tensorflow": tf.__version__, "keras": keras.__version__,
               "cpu_count": os.cpu_count(), "machine": platform.machine(),
               "load_average": os.getloadavg(), "device": "CPU" if not tf.config.list_physical_devices("GPU")

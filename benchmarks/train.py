@@ -169,6 +169,8 @@ def main():
     os.makedirs(RESULTS, exist_ok=True)
     peak_args = {"dtype": args.peak_dtype, "n": args.peak_n}
     if args.one_config:
+        from t2t_mm.training import host_memory
+        host_memory.keep_freed_memory()   # as mm-trainer
         tf = import_tf()
         from t2t_mm import plugins
         plugins.load_all()

@@ -18,7 +18,7 @@ from t2t_mm import hparams_lib
 from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guard as guard_lib,
-                             optimizer as optimizer_lib, progress, run_folder, sampler as sampler_lib,
+                             host_memory, optimizer as optimizer_lib, progress, run_folder, sampler as sampler_lib,
                              step as step_lib, summaries)
 
 
@@ -79,6 +79,7 @@ def config_from_flags(flags_values):
 
 def main_from_flags(flags_values):
     config = config_from_flags(flags_values).check()
+    host_memory.keep_freed_memory()
     set_intra_op_threads(config.intra_op_threads)
     try:
         Trainer(config).run()
