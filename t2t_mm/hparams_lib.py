@@ -48,6 +48,7 @@ RANGES = {
     "class_exit_filters": _POSITIVE, "audio_blocks": _NON_NEGATIVE, "audio_sample_rate": _POSITIVE,
     "audio_frame_length": _POSITIVE, "audio_frame_step": _POSITIVE, "audio_mel_bins": _POSITIVE,
     "learning_rate": Range(0.0, low_open=True), "learning_rate_warmup_steps": _NON_NEGATIVE,
+    "text_first_steps": _NON_NEGATIVE,
     "adam_beta1": _FRACTION, "adam_beta2": _FRACTION, "adam_epsilon": Range(0.0, low_open=True),
     "clip_grad_norm": _NON_NEGATIVE, "label_smoothing": _FRACTION, "precision": Choice(*PRECISIONS),
     "learning_rate_decay": Choice(*LEARNING_RATE_DECAYS), "modality_norm": Choice("map", "position"),
@@ -84,6 +85,10 @@ def basic_params():
         label_smoothing=0.1,
         precision="float32",          # the Keras dtype policy of the model: float32, mixed_bfloat16 or
                                       # mixed_float16 (dynamic loss scaling); mm-trainer --precision
+        text_first_steps=0,           # ours: the first N steps draw only the mixture's text-input problems
+                                      # (translation, parsing), so the shared decoder learns to read a
+                                      # source where that is quickest before captions and speech join
+                                      # (docs/MODEL_DECISIONS.md §12); 0 mixes from the first step
         seed=1234,
     )
 

@@ -38,16 +38,23 @@ def mixing_weights(rates, sizes, mode, temperature=2.0):
 
 
 class ProblemSampler:
-    """problem_at(step) -> name; a pure function of (seed, step)."""
+    """problem_at(step) -> name; a pure function of (seed, step).
 
-    def __init__(self, weights, seed):
+    first_steps, first_names: steps 0..first_steps-1 draw only among first_names, with their share of the
+    weights (the trainer's text_first_steps); an empty first_names leaves every step to the full mixture."""
+
+    def __init__(self, weights, seed, first_steps=0, first_names=()):
         self.names = sorted(weights)
         self.probs = np.array([weights[n] for n in self.names], dtype=np.float64)
         self.probs /= self.probs.sum()
         self.seed = int(seed)
+        first = np.array([n in set(first_names) for n in self.names])
+        self.first_steps = int(first_steps) if first.any() else 0
+        self.first_probs = self.probs * first / (self.probs * first).sum() if first.any() else self.probs
 
     def problem_at(self, step):
         if len(self.names) == 1:
             return self.names[0]
+        probs = self.first_probs if int(step) < self.first_steps else self.probs
         rng = np.random.default_rng([self.seed, int(step)])
-        return self.names[int(rng.choice(len(self.names), p=self.probs))]
+        return self.names[int(rng.choice(len(self.names), p=probs))]

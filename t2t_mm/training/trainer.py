@@ -170,7 +170,10 @@ class Trainer:
         sizes = {} if config.mixing == "uniform" else _training_sizes(self.problems, config.data_dir,
                                                                       self.hparams)
         weights = sampler_lib.mixing_weights(rates, sizes, config.mixing, config.mixing_temperature)
-        self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed)
+        text_inputs = [name for name, spec in self.specs.items() if spec.input_modality == "symbol"]
+        first_steps = self.hparams.text_first_steps if "text_first_steps" in self.hparams else 0  # older runs
+        self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed,
+                                                  first_steps, text_inputs)
         self.progress = progress.Progress(config.train_steps, config.log_every, enabled=self.is_chief)
         restored = self._build()
         run_folder.check_problems(config.output_dir, list(self.problems), config.model)

@@ -63,3 +63,17 @@ def test_multimodel_base_peaks_where_t2t_multimodel_base_did():
     hp = registry.hparams("multimodel_base")
     peak = float(schedule.learning_rate(hp.learning_rate_warmup_steps, hp))
     assert peak == pytest.approx(7e-4, rel=0.02)
+
+
+def test_text_first_steps_draw_only_the_named_problems_then_the_whole_mixture():
+    weights = {"text_a": 1.0, "text_b": 3.0, "speech": 2.0, "image": 4.0}
+    first = sampler.ProblemSampler(weights, seed=5, first_steps=300, first_names=("text_a", "text_b"))
+    early = [first.problem_at(step) for step in range(300)]
+    assert set(early) == {"text_a", "text_b"}
+    assert 0.15 < early.count("text_a") / 300 < 0.35           # their own share: 1 / (1 + 3)
+    late = [first.problem_at(step) for step in range(300, 1300)]
+    assert set(late) == set(weights)
+    plain = sampler.ProblemSampler(weights, seed=5)
+    assert late == [plain.problem_at(step) for step in range(300, 1300)]   # after it: the same draws
+    no_text = sampler.ProblemSampler(weights, seed=5, first_steps=300, first_names=())
+    assert [no_text.problem_at(s) for s in range(300)] == [plain.problem_at(s) for s in range(300)]
