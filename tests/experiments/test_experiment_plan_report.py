@@ -37,6 +37,8 @@ def test_paper_tables_share_runs_and_give_every_problem_the_same_steps():
     from t2t_mm.hparams_lib import create_hparams   # joint runs get 4x the experts of single ones, as in the paper
     experts = {name: create_hparams(p.run.hparams_set, p.hparams).moe_num_experts for name, p in runs.items()}
     assert experts["joint"] == 32 and experts["alone_parsing"] == experts["parsing_with_imagenet"] == 8
+    # equal steps per problem: no run starts with its text problems alone (the main job's warm-up)
+    assert {create_hparams(p.run.hparams_set, p.hparams).text_first_steps for p in runs.values()} == {0}
     for single in ("table2", "table3", "table4"):               # each table's runs are paper_tables' runs
         for item in plan(build(f"paper_{single}")):
             assert item.identity() == runs[item.run.name].identity() and item.folder == runs[item.run.name].folder
