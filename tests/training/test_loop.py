@@ -116,3 +116,10 @@ def test_proportional_mixing_uses_training_sizes_and_is_recorded(fakes, tmp_path
         type(run.problems["fake_text_copy_8k"]).train_size = 64
     assert dict(zip(run.sampler.names, run.sampler.probs)) == {"fake_text_copy": 0.25, "fake_text_copy_8k": 0.75}
     assert json.load(open(out / "problems.json"))["weights"]["fake_text_copy_8k"] == 0.75
+
+
+def test_text_first_steps_reach_the_sampler_for_text_input_problems_only(fakes, tmp_path):
+    from training_helpers import TINY
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=0, hparams=TINY + ",text_first_steps=30"))
+    assert {run.sampler.problem_at(step) for step in range(30)} == {"fake_text_copy"}
+    assert {run.sampler.problem_at(step) for step in range(30, 90)} == {"fake_text_copy", "fake_image_class"}
