@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-mini_run}
-TRAIN_STEPS=${TRAIN_STEPS:-8000}
+TRAIN_STEPS=${TRAIN_STEPS:-7500}
 EVAL_EVERY=${EVAL_EVERY:-0}
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
