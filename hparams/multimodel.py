@@ -105,9 +105,9 @@ def multimodel_mini():
                                     # directions stood at BLEU 3-6 after 4,000 steps, with 32 at 38-52, at
                                     # the same step time (docs/MODEL_DECISIONS.md §11)
     hp.text_first_steps = 1200      # translation and parsing alone first: jointly with captions and speech
-                                    # from step 0 the text decoder took off (used its source) late or not
-                                    # at all in 2 of 4 runs; text problems alone took off within 1,200
-                                    # steps (docs/MODEL_DECISIONS.md §12)
+                                    # from step 0 the text decoder took off (used its source) at a step
+                                    # that moved from run to run, in one of four runs never; text problems
+                                    # alone took off within 1,200 steps (docs/MODEL_DECISIONS.md §12)
     hp.dropout = 0.0                # minutes of training on generated data: no overfitting to fight yet
     hp.audio_blocks = 4
     hp.audio_mel_bins = 24

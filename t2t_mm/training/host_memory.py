@@ -4,7 +4,7 @@ glibc serves every allocation above its mmap threshold (at most 32 MB) with a fr
 back to the kernel on free. A training step that makes the same large tensors every step (the expert
 weights' gradients: 0.5 GB per matrix at paper scale, 240 experts) then pays page faults and zeroing
 for all of them on every step, and how much depends on what the process allocated before: MoE/dense
-fwd+bwd at 240 experts measured 2.4-6.8 from run to run with glibc's defaults, 1.97-2.06 with freed
+fwd+bwd at 240 experts measured 2.2-6.8 from run to run with glibc's defaults, 1.98-2.06 with freed
 memory kept (benchmarks/moe.py, benchmarks/results/moe.json). The peak resident size barely moves,
 as kept memory is reused by the next step's tensors of the same sizes: the main job's first 600 steps
 and two evals peaked at 3.09 GB kept, 2.99 GB with glibc's defaults, with the same losses.
