@@ -48,9 +48,9 @@ class ProblemSampler:
         self.probs = np.array([weights[n] for n in self.names], dtype=np.float64)
         self.probs /= self.probs.sum()
         self.seed = int(seed)
-        first = np.array([n in set(first_names) for n in self.names])
+        first = self.probs * np.isin(self.names, list(first_names))
         self.first_steps = int(first_steps) if first.any() else 0
-        self.first_probs = self.probs * first / (self.probs * first).sum() if first.any() else self.probs
+        self.first_probs = first / first.sum() if self.first_steps else self.probs
 
     def problem_at(self, step):
         if len(self.names) == 1:

@@ -18,8 +18,8 @@ from t2t_mm import hparams_lib
 from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guard as guard_lib,
-                             host_memory, optimizer as optimizer_lib, progress, run_folder, sampler as sampler_lib,
-                             step as step_lib, summaries)
+                             host_memory, optimizer as optimizer_lib, progress, run_folder,
+                             sampler as sampler_lib, step as step_lib, summaries)
 
 
 class NonFiniteLossError(UserError):
@@ -172,8 +172,7 @@ class Trainer:
         weights = sampler_lib.mixing_weights(rates, sizes, config.mixing, config.mixing_temperature)
         text_inputs = [name for name, spec in self.specs.items() if spec.input_modality == "symbol"]
         first_steps = self.hparams.text_first_steps if "text_first_steps" in self.hparams else 0  # older runs
-        self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed,
-                                                  first_steps, text_inputs)
+        self.sampler = sampler_lib.ProblemSampler(weights, self.hparams.seed, first_steps, text_inputs)
         self.progress = progress.Progress(config.train_steps, config.log_every, enabled=self.is_chief)
         restored = self._build()
         run_folder.check_problems(config.output_dir, list(self.problems), config.model)

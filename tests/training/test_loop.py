@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training_helpers import fake_config
+from training_helpers import TINY, fake_config
 from t2t_mm.training import optimizer as optimizer_lib
 from t2t_mm.training import trainer
 
@@ -119,7 +119,6 @@ def test_proportional_mixing_uses_training_sizes_and_is_recorded(fakes, tmp_path
 
 
 def test_text_first_steps_reach_the_sampler_for_text_input_problems_only(fakes, tmp_path):
-    from training_helpers import TINY
     run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=0, hparams=TINY + ",text_first_steps=30"))
     assert {run.sampler.problem_at(step) for step in range(30)} == {"fake_text_copy"}
     assert {run.sampler.problem_at(step) for step in range(30, 90)} == {"fake_text_copy", "fake_image_class"}
