@@ -58,12 +58,23 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
     if pipelines > 1 and not by_file:
         ds = ds.shard(pipelines, input_context.input_pipeline_id)
     if shuffle:
-        ds = ds.shuffle(hparams.shuffle_buffer, seed=seed + 1, reshuffle_each_iteration=True)
+        ds = ds.shuffle(shuffle_buffer_size(problem, data_dir, split, hparams.shuffle_buffer, pipelines),
+                        seed=seed + 1, reshuffle_each_iteration=True)
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = bucketing.batch_examples(ds, problem, hparams, drop_remainder=training)
     options = tf.data.Options()
     options.deterministic = True
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def shuffle_buffer_size(problem, data_dir, split, shuffle_buffer, pipelines=1):
+    """hparams.shuffle_buffer, but no more records than one pipeline's share of the split: the data
+    repeats before the shuffle, so a larger buffer holds the same records twice. The main job's speech
+    split (2,000 utterances, 88 KB each) held 4,096 records, 387 MB, for no better shuffling."""
+    examples = meta.num_examples(data_dir, problem.name, split)
+    if not examples:   # shards written without a meta file: trust the hparam
+        return shuffle_buffer
+    return max(1, min(int(shuffle_buffer), -(-int(examples) // pipelines)))
 
 
 def _check_hparams(hparams):

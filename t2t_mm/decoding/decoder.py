@@ -3,6 +3,7 @@ for class targets) plus turning input lines into batches and outputs into text. 
 SavedModel export and tests all go through make_decode_fn, so they decode identically."""
 import tensorflow as tf
 
+from t2t_mm.compiled import graph_function
 from t2t_mm.decoding import features as features_lib
 from t2t_mm.decoding.beam import beam_search
 from t2t_mm.decoding.classes import top_classes
@@ -53,7 +54,7 @@ class CompiledDecodeFns:
         from t2t_mm.training.step import share_key
         key = share_key(self.model, spec.name)
         if key not in self._fns:
-            self._fns[key] = tf.function(make_decode_fn(self.model, spec, self.decode_hp, self.max_length),
+            self._fns[key] = graph_function(make_decode_fn(self.model, spec, self.decode_hp, self.max_length),
                                          reduce_retracing=True)
         return self._fns[key]
 
@@ -65,8 +66,8 @@ class Decoder:
         """compiled: a decode function to reuse (one made for another problem of the same kind, see
         CompiledDecodeFns); by default this decoder compiles its own."""
         self.problem, self.spec, self.decode_hp, self.vocab = problem, spec, decode_hp, vocab
-        self._fn = compiled or tf.function(make_decode_fn(model, spec, decode_hp, max_length),
-                                           reduce_retracing=True)
+        self._fn = compiled or graph_function(make_decode_fn(model, spec, decode_hp, max_length),
+                                               reduce_retracing=True)
 
     def inputs_of(self, item):
         """One input line -> its `inputs` tensor; a UserError names what is wrong with that input."""

@@ -13,6 +13,7 @@ import shutil
 import tensorflow as tf
 
 from t2t_mm import registry
+from t2t_mm.compiled import graph_function
 from t2t_mm.decoding.decode_hparams import default_decode_hparams, max_decode_length
 from t2t_mm.decoding.decoder import make_decode_fn
 from t2t_mm.decoding.features import serving_input_spec
@@ -28,7 +29,7 @@ def _signature(model, spec, problem, decode_hp, max_length):
         batch = tf.shape(inputs)[0]
         return decode({"inputs": inputs, "target_space_id": tf.fill([batch], spec.target_space_id)})
 
-    return tf.function(serve, input_signature=[serving_input_spec(problem)]).get_concrete_function()
+    return graph_function(serve, input_signature=[serving_input_spec(problem)]).get_concrete_function()
 
 
 def export_saved_model(model, specs, output_dir, hparams, export_dir=None, decode_hparams=None):

@@ -5,6 +5,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_mm import metrics
+from t2t_mm.compiled import graph_function
 from t2t_mm.metrics import names
 REFERENCE_SLACK = 8
 LENGTH_STEP = 16
@@ -38,7 +39,7 @@ class DecodeScorer:
             from t2t_mm.decoding.greedy import greedy_decode
             model, max_length = self.model, self._lengths[name]
             signature = [relaxed_signature(element_spec)] if element_spec is not None else None
-            self._decoders[key] = tf.function(
+            self._decoders[key] = graph_function(
                 lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
         return self._decoders[key]
 

@@ -10,6 +10,7 @@ finite give inf gradients). Each step's own gradient norm is checked by the trai
 import numpy as np
 import tensorflow as tf
 
+from t2t_mm.compiled import graph_function
 from t2t_mm.training import losses
 
 
@@ -48,7 +49,7 @@ class StateGuard:
                 norm = tf.linalg.global_norm(grads) if grads else tf.constant(0.0)
                 return loss, tf.cast(norm, tf.float32)
 
-            @tf.function
+            @graph_function
             def probe(batch):
                 loss, norm = strategy.run(replica, args=(batch,))
                 return (strategy.reduce(tf.distribute.ReduceOp.MEAN, loss, axis=None),

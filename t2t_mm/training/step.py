@@ -18,6 +18,7 @@ import logging
 
 import tensorflow as tf
 
+from t2t_mm.compiled import graph_function
 from t2t_mm.metrics import token as token_metrics
 from t2t_mm.training import losses, schedule
 
@@ -88,7 +89,7 @@ class CompiledSteps:
             grads = tape.gradient(scaled, model.trainable_variables)   # apply_gradients divides it out
             return task, tf.convert_to_tensor(aux, tf.float32), grads
 
-        return tf.function(run, jit_compile=True) if self.jit_compile else run
+        return graph_function(run, jit_compile=True) if self.jit_compile else run
 
     def _build_train(self, name):
         spec, strategy, hparams = self.specs[name], self.strategy, self.hparams
@@ -109,7 +110,7 @@ class CompiledSteps:
             return {"loss": task, "aux_loss": aux, "tokens": weight, "examples": examples,
                     "grad_norm": norm / ctx.num_replicas_in_sync, "learning_rate": rate / ctx.num_replicas_in_sync}
 
-        @tf.function
+        @graph_function
         def train_step(iterator, step):
             outputs = strategy.run(replica_step, args=(next(iterator), step))
             return {k: strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in outputs.items()}
@@ -133,7 +134,7 @@ class CompiledSteps:
         spec, model = self.specs[name], self.model
         signature = [relaxed_signature(element_spec)] if element_spec is not None else None
 
-        @tf.function(input_signature=signature, reduce_retracing=True)
+        @graph_function(input_signature=signature, reduce_retracing=True)
         def eval_step(features):
             logits = tf.cast(model(features, problem=name, training=False), tf.float32)
             if spec.text_targets:

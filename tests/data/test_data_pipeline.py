@@ -155,3 +155,12 @@ def test_text_features_are_cut_to_their_own_bucket():
     assert batch["targets"].shape == (2, 8) and batch["inputs"].shape == (2, 64)
     assert batch["targets"].numpy().tolist() == targets[:, :8].numpy().tolist()
     assert batch["audio"].shape == (2, 640)   # not text: untouched
+
+
+def test_shuffle_buffer_holds_at_most_one_pipelines_share_of_the_split(varied, tmp_path):
+    from t2t_mm.data.pipeline import shuffle_buffer_size
+    problem = registry.problem("test_varied_lengths")   # 300 training examples
+    assert shuffle_buffer_size(problem, varied, "train", 4096) == 300
+    assert shuffle_buffer_size(problem, varied, "train", 4096, pipelines=2) == 150
+    assert shuffle_buffer_size(problem, varied, "train", 64) == 64
+    assert shuffle_buffer_size(problem, str(tmp_path), "train", 4096) == 4096   # no meta file: the hparam
