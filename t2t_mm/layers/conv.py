@@ -19,6 +19,7 @@ from keras import ops
 from t2t_mm.errors import UserError
 from t2t_mm.layers.composite import CompositeLayer
 from t2t_mm.layers.map_norm import MapLayerNorm
+from t2t_mm.layers.position_norm import PositionLayerNorm
 
 
 def _tuple(value, rank):
@@ -79,7 +80,7 @@ class ConvStep(CompositeLayer):
             padding="valid" if padding == "causal" else "same", name="sepconv")
         self.norm_kind = norm
         self.norm = (MapLayerNorm(epsilon=1e-6, name="ln") if norm == "map"
-                     else keras.layers.LayerNormalization(epsilon=1e-6, name="ln"))
+                     else PositionLayerNorm(epsilon=1e-6, name="ln"))
 
     def call(self, x, padding_mask=None):
         x = apply_mask(x, padding_mask)

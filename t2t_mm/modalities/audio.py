@@ -33,6 +33,7 @@ from keras import ops
 from t2t_mm import registry
 from t2t_mm.errors import UserError
 from t2t_mm.layers.conv_res import ConvRes
+from t2t_mm.layers.position_norm import PositionLayerNorm
 from t2t_mm.modalities.base import Modality
 
 
@@ -81,7 +82,7 @@ class _AudioStack(Modality):
         self.blocks = [ConvRes(max(2 ** i, width), 3, strides=self.block_strides(i), rank=self.rank,
                                preactivate=i > 1, norm=norm, name=f"conv_res{i}") for i in range(1, self.num_blocks + 1)]
         self.project = keras.layers.Dense(self.hidden_size, name="project")
-        self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
+        self.output_norm = PositionLayerNorm(epsilon=1e-6, name="output_norm")
 
     def _output(self, x, mask):
         """Projection to hidden_size, layer-normalized (shared-body scale), padding zeroed."""
