@@ -70,7 +70,7 @@ def build(problem, mode, data_dir, hparams, seed=None, shuffle=None, repeat=None
 def shuffle_buffer_size(problem, data_dir, split, shuffle_buffer, pipelines=1):
     """hparams.shuffle_buffer, but no more records than one pipeline's share of the split: the data
     repeats before the shuffle, so a larger buffer holds the same records twice. The main job's speech
-    split (2,000 utterances, 88 KB each) held 4,096 records, 387 MB, for no better shuffling."""
+    split (2,000 utterances of 88.6 KiB) held 4,096 records, 354 MiB, for no better shuffling."""
     examples = meta.num_examples(data_dir, problem.name, split)
     if not examples:   # shards written without a meta file: trust the hparam
         return shuffle_buffer

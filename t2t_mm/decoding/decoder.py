@@ -55,7 +55,7 @@ class CompiledDecodeFns:
         key = share_key(self.model, spec.name)
         if key not in self._fns:
             self._fns[key] = graph_function(make_decode_fn(self.model, spec, self.decode_hp, self.max_length),
-                                         reduce_retracing=True)
+                                            reduce_retracing=True)
         return self._fns[key]
 
 

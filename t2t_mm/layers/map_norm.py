@@ -16,8 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 
-@keras.saving.register_keras_serializable("t2t_mm")
-class MapLayerNorm(keras.layers.Layer):
+class ChannelScaleShift(keras.layers.Layer):
+    """The weights of a layer norm: a scale (gamma) and a shift (beta) per channel, and epsilon."""
+
     def __init__(self, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
         self.epsilon = float(epsilon)
@@ -27,21 +28,24 @@ class MapLayerNorm(keras.layers.Layer):
         self.gamma = self.add_weight(shape=(channels,), initializer="ones", name="gamma")
         self.beta = self.add_weight(shape=(channels,), initializer="zeros", name="beta")
 
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable("t2t_mm")
+class MapLayerNorm(ChannelScaleShift):
     def call(self, x, padding_mask=None):
         weights = None if padding_mask is None else tf.cast(padding_mask, tf.float32)[..., None]
         h = normalize(tf.cast(x, tf.float32), tf.cast(self.gamma, tf.float32),
                       tf.cast(self.beta, tf.float32), self.epsilon, list(range(1, x.shape.rank)), weights)
         return tf.cast(h, x.dtype)
 
-    def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon}
-
 
 def normalize(h, gamma, beta, epsilon, axes, weights=None):
     """(h - mean) / std * gamma + beta, the moments over `axes` (the last axis among them) and, with
     weights, over each example's real positions only (padded outputs 0). The gradient is written out:
     autodiff of the same formula made ~20 passes over the map where this makes ~10 (the audio net's maps
-    are the largest tensors of a speech step), and traced to about three times the ops."""
+    are the largest tensors of a speech step)."""
     param_axes = [a for a in range(h.shape.rank) if a != h.shape.rank - 1]
     if weights is None:   # static sizes give a constant count, and nothing is masked
         sizes = [h.shape[a] for a in axes]

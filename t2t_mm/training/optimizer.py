@@ -6,7 +6,14 @@ they were (no decay of m and v towards zero, no weight update from stale moments
 across replicas and workers first and clipped after, so the clipping norm is the global one and every
 replica applies the identical update. Embedding gradients (IndexedSlices) are densified before the
 all-reduce: with an 8k vocabulary that is small and it sidesteps the sparse all-reduce paths that broke
-under MirroredStrategy (keras#21069). Bias correction uses the global step (as T2T did).
+under MirroredStrategy (keras#21069).
+
+Bias correction counts each variable's own updates, not the global step (T2T used the global step): a
+problem's modality nets are updated only on the steps that draw it, so at global step 1,200 a net seeing
+its first update would have had v corrected by 1/(1 - 0.999^1200) instead of 1/(1 - 0.999): its first
+hundreds of updates were up to 5x the learning rate (docs/MODEL_DECISIONS.md §14). The counts are
+checkpointed; add_update_counts() makes them after a restore, so a run saved before they existed resumes
+with every count at its global step, the correction it trained with.
 
 Mixed precision: under mixed_float16 (hparams precision) the optimizer carries a dynamic LossScale. The
 step multiplies its loss by scale_loss() before the backward pass; apply_gradients divides the summed
@@ -65,6 +72,7 @@ class Adam(tf.Module):
     """Adam(beta1, beta2, epsilon) + clip_by_global_norm(clip_norm); build() once under strategy.scope().
 
     m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2;  var <- var - lr*sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v)+eps)
+    with t the variable's own number of updates.
     """
 
     def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8, clip_norm=0.0, loss_scale=None, name="adam"):
@@ -72,6 +80,7 @@ class Adam(tf.Module):
         self.beta1, self.beta2, self.epsilon, self.clip_norm = beta1, beta2, epsilon, clip_norm
         self.first_moments = []
         self.second_moments = []
+        self.update_counts = []
         self._index = {}
         if loss_scale is not None:   # tracked (saved in checkpoints) only when there is one
             self.loss_scale = loss_scale
@@ -104,8 +113,9 @@ class Adam(tf.Module):
         scale = getattr(self, "loss_scale", None)
         return tf.constant(1.0) if scale is None else tf.convert_to_tensor(scale.scale)
 
-    def build(self, variables):
-        """Creates the two moment slots of every trainable variable, colocated with it.
+    def build(self, variables, defer_counts=False):
+        """Creates the two moment slots of every trainable variable, colocated with it, and its update
+        count (defer_counts: later, by add_update_counts() after a restore).
 
         Slots are kept in the order of `variables` (model.trainable_variables, which is fixed by the
         model's code and problem set), not by name: Keras auto-names layers with process-wide counters
@@ -122,13 +132,34 @@ class Adam(tf.Module):
                 second.append(tf.Variable(tf.zeros(base.shape, base.dtype), trainable=False, name=name + "_v"))
             self._index[id(base)] = len(first) - 1
         self.first_moments, self.second_moments = first, second
+        if not defer_counts:
+            self.add_update_counts()
+
+    def add_update_counts(self, global_step=0):
+        """Creates each variable's update count (once, after build(), under strategy.scope()), after a
+        checkpoint was restored: the checkpoint's counts come in on creation (TF's deferred restore); a
+        count the checkpoint lacks starts at global_step (a fresh run: 0)."""
+        if len(self.update_counts) == len(self.first_moments):
+            return self
+        strategy = tf.distribute.get_strategy()
+        for m in self.first_moments[len(self.update_counts):]:
+            with strategy.extended.colocate_vars_with(m):
+                count = tf.Variable(-1.0, trainable=False, name=m.name.split(":")[0][:-2] + "_t")
+            self.update_counts.append(count)   # appended to the tracked list: a pending restore fills it
+            if float(count.numpy()) < 0:
+                count.assign(float(global_step))
+        return self
 
     def slots(self, var):
         """(m, v) of a model variable."""
         index = self._index[id(tf_variable(var))]
         return self.first_moments[index], self.second_moments[index]
 
-    def apply_gradients(self, grads, variables, learning_rate, step):
+    def update_count(self, var):
+        """How many updates the variable has had (its Adam bias correction's t)."""
+        return self.update_counts[self._index[id(tf_variable(var))]]
+
+    def apply_gradients(self, grads, variables, learning_rate):
         """Call in replica context (inside strategy.run) or with no strategy. Returns the global grad norm
         (unscaled; 0.0 for a step skipped by the loss scale, whose gradients were not finite).
 
@@ -157,25 +188,27 @@ class Adam(tf.Module):
         if self.clip_norm > 0:
             dense, _ = tf.clip_by_global_norm(dense, self.clip_norm, use_norm=norm)
         targets = [tf_variable(v) for _, v in pairs]
-        slots = [self.slots(v) for _, v in pairs]
-        step = tf.cast(step, tf.float32)
-        hyper = {"beta1_power": self.beta1 ** step, "beta2_power": self.beta2 ** step,
-                 "lr": tf.cast(learning_rate, tf.float32), "beta1": tf.constant(self.beta1),
+        if not self.update_counts:
+            raise RuntimeError("Adam: call add_update_counts() after build() (and after any restore)")
+        slots = [self.slots(v) + (self.update_count(v),) for _, v in pairs]
+        hyper = {"lr": tf.cast(learning_rate, tf.float32), "beta1": tf.constant(self.beta1),
                  "beta2": tf.constant(self.beta2), "epsilon": tf.constant(self.epsilon)}
 
-        def update(var, grad, m, v, hyper):
+        def update(var, grad, m, v, count, hyper):
             # One fused kernel per variable (the formula in the class docstring); keeps the traced
             # graph small, which matters with hundreds of variables and one step per problem.
             def apply():
+                t = count.assign_add(1.0)
                 return tf.raw_ops.ResourceApplyAdam(var=var.handle, m=m.handle, v=v.handle, grad=grad,
-                                                    use_locking=False, **hyper)
+                                                    use_locking=False, beta1_power=self.beta1 ** t,
+                                                    beta2_power=self.beta2 ** t, **hyper)
             if finite is None:
                 return apply()
             return tf.cond(finite, lambda: tf.group(apply()), tf.no_op)
 
         def apply_all(strategy, dense, targets, slots, hyper):
-            for grad, var, (m, v) in zip(dense, targets, slots):
-                strategy.extended.update(var, update, args=(grad, m, v, hyper), group=False)
+            for grad, var, (m, v, count) in zip(dense, targets, slots):
+                strategy.extended.update(var, update, args=(grad, m, v, count, hyper), group=False)
 
         tf.__internal__.distribute.interim.maybe_merge_call(
             apply_all, tf.distribute.get_strategy(), dense, targets, slots, hyper)

@@ -105,7 +105,7 @@ class CompiledSteps:
             inverse_replicas = 1.0 / ctx.num_replicas_in_sync
             task, aux, grads = forward_backward(features, inverse_weight, inverse_replicas)
             rate = schedule.learning_rate(step, hparams)
-            norm = optimizer.apply_gradients(grads, model.trainable_variables, rate, step)
+            norm = optimizer.apply_gradients(grads, model.trainable_variables, rate)
             examples = tf.cast(tf.shape(features["targets"])[0], tf.float32)
             return {"loss": task, "aux_loss": aux, "tokens": weight, "examples": examples,
                     "grad_norm": norm / ctx.num_replicas_in_sync, "learning_rate": rate / ctx.num_replicas_in_sync}

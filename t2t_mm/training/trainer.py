@@ -220,15 +220,16 @@ class Trainer:
                 for name, batch in samples.items():
                     self.model(batch, problem=name, training=True)
             self.optimizer = optimizer_lib.Adam.from_hparams(self.hparams, defer_loss_scale=True)
-            self.optimizer.build(self.model.trainable_variables)
+            self.optimizer.build(self.model.trainable_variables, defer_counts=True)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.keeper = checkpoints.CheckpointKeeper(
             config.output_dir, config.keep_checkpoint_max, self.is_chief, self.task_id,
             model=self.model, optimizer=self.optimizer, step=self.step)
         restored = self.keeper.restore_latest(note=self.progress.note)
-        with self.strategy.scope():   # mixed_float16: after the restore, so it takes the checkpoint's scale
+        with self.strategy.scope():   # after the restore, so they take the checkpoint's values
             self.optimizer.add_loss_scale()
+            self.optimizer.add_update_counts(int(self.step.numpy()))
         if restored:
             self.progress.note(f"resumed from {restored} at step {int(self.step.numpy())}")
         self.guard = guard_lib.StateGuard(self.model, self.optimizer, self.strategy, self.specs, self.hparams,

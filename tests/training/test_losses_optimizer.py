@@ -81,8 +81,8 @@ def test_adam_matches_the_formula_and_skips_none_gradients():
     adam = optimizer.Adam(0.9, 0.99, 1e-6, clip_norm=0.0)
     adam.build([used, unused])
     grads = [np.array([0.1, -0.3, 0.2], np.float32), np.array([0.5, 0.5, -0.1], np.float32)]
-    for step, g in enumerate(grads, start=1):
-        adam.apply_gradients([tf.constant(g), None], [used, unused], 0.01, step)
+    for g in grads:
+        adam.apply_gradients([tf.constant(g), None], [used, unused], 0.01)
     var, m, v = _numpy_adam(np.array([1.0, -2.0, 3.0]), grads, 0.01, 0.9, 0.99, 1e-6)
     np.testing.assert_allclose(used.numpy(), var, rtol=1e-5)
     np.testing.assert_allclose(adam.slots(used)[0].numpy(), m, rtol=1e-5)
@@ -91,12 +91,45 @@ def test_adam_matches_the_formula_and_skips_none_gradients():
     assert not adam.slots(unused)[0].numpy().any() and not adam.slots(unused)[1].numpy().any()
 
 
+
+def test_adam_corrects_each_variable_by_its_own_updates():
+    """A net first updated late in a run (a problem drawn after the text-first steps) takes a first step
+    of lr, not lr * sqrt(1 - b2^t) / (1 - b1^t) with the global t (up to 5x lr over its first updates)."""
+    early, late = tf.Variable([0.0]), tf.Variable([0.0])
+    adam = optimizer.Adam(0.9, 0.999, 1e-8)
+    adam.build([early, late])
+    for _ in range(1200):
+        adam.apply_gradients([tf.constant([1.0]), None], [early, late], 0.01)
+    adam.apply_gradients([None, tf.constant([1.0])], [early, late], 0.01)
+    np.testing.assert_allclose(late.numpy(), [-0.01], rtol=1e-4)
+    assert float(adam.update_count(early)) == 1200 and float(adam.update_count(late)) == 1
+
+
+def test_update_counts_come_back_from_a_checkpoint_or_start_at_the_global_step(tmp_path):
+    var = tf.Variable([1.0, 2.0])
+    adam = optimizer.Adam()
+    adam.build([var])
+    for _ in range(3):
+        adam.apply_gradients([tf.constant([0.1, 0.1])], [var], 0.01)
+    path = tf.train.Checkpoint(adam=adam).save(str(tmp_path / "with"))
+    restored = optimizer.Adam()
+    restored.build([var], defer_counts=True)
+    tf.train.Checkpoint(adam=restored).restore(path).assert_existing_objects_matched()
+    assert float(restored.add_update_counts(global_step=500).update_count(var)) == 3
+    old = optimizer.Adam()   # a run saved before the counts existed: moments only
+    old.build([var], defer_counts=True)
+    old_path = tf.train.Checkpoint(adam=old).save(str(tmp_path / "without"))
+    again = optimizer.Adam()
+    again.build([var], defer_counts=True)
+    tf.train.Checkpoint(adam=again).restore(old_path).assert_existing_objects_matched()
+    assert float(again.add_update_counts(global_step=500).update_count(var)) == 500
+
 def test_adam_clips_by_global_norm_and_densifies_embedding_gradients():
     table = tf.Variable(tf.ones([6, 2]))
     adam = optimizer.Adam(0.0, 0.0, 1e-12, clip_norm=1.0)  # beta=0: the step is lr * sign-like g/|g|
     adam.build([table])
     sparse = tf.IndexedSlices(tf.constant([[30.0, 40.0]]), tf.constant([2]), tf.constant([6, 2]))
-    norm = adam.apply_gradients([sparse], [table], 1.0, 1)
+    norm = adam.apply_gradients([sparse], [table], 1.0)
     assert float(norm) == pytest.approx(50.0)
     np.testing.assert_allclose(adam.slots(table)[0].numpy()[2], [0.6, 0.8], rtol=1e-5)  # clipped to norm 1
     np.testing.assert_allclose(table.numpy()[[0, 1, 3, 4, 5]], 1.0)

@@ -58,7 +58,7 @@ def test_every_modality_trains_a_step_under_mixed_precision(policy, inputs, targ
             loss = losses.loss_sum(spec, logits, targets, 0.1) / weight + tf.add_n(model.losses)
             scaled = adam.scale_loss(loss)
         grads = tape.gradient(scaled, model.trainable_variables)
-        norm = adam.apply_gradients(grads, model.trainable_variables, 1e-3, tf.constant(1, tf.int64))
+        norm = adam.apply_gradients(grads, model.trainable_variables, 1e-3)
         return logits, loss, norm
 
     logits, loss, norm = step(features)
@@ -88,7 +88,7 @@ def test_loss_scale_skips_an_inf_gradient_halves_and_grows_back():
     assert float(adam.scale_loss(tf.constant(3.0))) == 3.0 * 1024
 
     def apply(grad, step):
-        return float(adam.apply_gradients([tf.constant(grad)], [var], 0.1, tf.constant(step, tf.int64)))
+        return float(adam.apply_gradients([tf.constant(grad)], [var], 0.1))
 
     assert apply([np.inf, 1.0], 1) == 0.0                     # skipped: nothing moves
     np.testing.assert_array_equal(var.numpy(), [1.0, 2.0])
