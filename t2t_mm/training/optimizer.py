@@ -188,7 +188,7 @@ class Adam(tf.Module):
         if self.clip_norm > 0:
             dense, _ = tf.clip_by_global_norm(dense, self.clip_norm, use_norm=norm)
         targets = [tf_variable(v) for _, v in pairs]
-        if not self.update_counts:
+        if len(self.update_counts) != len(self.first_moments):
             raise RuntimeError("Adam: call add_update_counts() after build() (and after any restore)")
         slots = [self.slots(v) + (self.update_count(v),) for _, v in pairs]
         hyper = {"lr": tf.cast(learning_rate, tf.float32), "beta1": tf.constant(self.beta1),
