@@ -91,7 +91,8 @@ def test_mm_decoder_restores_the_trainer_checkpoint_and_decodes(mini, cli, tmp_p
     assert result.returncode == 0, result.stderr
     assert "ckpt-7" in result.stderr
     problem = registry.problem("mini_translate_ende")
-    expected = _decoder(problem, mini, "beam_size=2,alpha=0.6").decode(lines)
+    decoder = _decoder(problem, mini, "beam_size=2,alpha=0.6")
+    expected = [decoder.format_line(text) for text in decoder.decode(lines)]   # line breaks escaped
     assert target.read_text().split("\n")[:-1] == expected
 
 
