@@ -12,13 +12,15 @@ import tensorflow as tf
 
 from t2t_mm.compiled import graph_function
 from t2t_mm.training import losses
+from t2t_mm.training.step import share_key
 
 
 class StateGuard:
-    def __init__(self, model, optimizer, strategy, specs, hparams, probes):
+    def __init__(self, model, optimizer, strategy, specs, hparams, probes, signatures=None):
         self.model, self.optimizer, self.strategy = model, optimizer, strategy
         self.specs, self.smoothing = specs, float(hparams.label_smoothing)
         self.probes = probes          # {problem: a small training batch}
+        self.signatures = signatures or {}   # {problem: its batches' signature}: one trace per kind
         self._fns = {}
 
     def _variables(self):
@@ -37,7 +39,8 @@ class StateGuard:
         """(loss, gradient norm) of the updated model on the held batch of problem `name` (training=False):
         a state whose loss or gradients are no longer finite cannot be trained from, even when every
         weight is (finite but exploded weights give inf gradients at the first resumed step)."""
-        if name not in self._fns:
+        key = share_key(self.model, name)   # one compiled probe per kind of problem, as the steps
+        if key not in self._fns:
             spec, model, smoothing, strategy = self.specs[name], self.model, self.smoothing, self.strategy
 
             def replica(batch):
@@ -49,14 +52,16 @@ class StateGuard:
                 norm = tf.linalg.global_norm(grads) if grads else tf.constant(0.0)
                 return loss, tf.cast(norm, tf.float32)
 
-            @graph_function
+            signature = [self.signatures[name]] if name in self.signatures else None
+
+            @graph_function(input_signature=signature)
             def probe(batch):
                 loss, norm = strategy.run(replica, args=(batch,))
                 return (strategy.reduce(tf.distribute.ReduceOp.MEAN, loss, axis=None),
                         strategy.reduce(tf.distribute.ReduceOp.MEAN, norm, axis=None))
 
-            self._fns[name] = probe
-        loss, norm = self._fns[name](self.probes[name])
+            self._fns[key] = probe
+        loss, norm = self._fns[key](self.probes[name])
         return float(loss), float(norm)
 
     def problem_with_state(self, next_problem):

@@ -11,9 +11,10 @@ under MirroredStrategy (keras#21069).
 Bias correction counts each variable's own updates, not the global step (T2T used the global step): a
 problem's modality nets are updated only on the steps that draw it, so at global step 1,200 a net seeing
 its first update would have had v corrected by 1/(1 - 0.999^1200) instead of 1/(1 - 0.999): its first
-hundreds of updates were up to 5x the learning rate (docs/MODEL_DECISIONS.md §14). The counts are
-checkpointed; add_update_counts() makes them after a restore, so a run saved before they existed resumes
-with every count at its global step, the correction it trained with.
+hundreds of updates were up to 5x the learning rate (docs/MODEL_DECISIONS.md §14). The counts are one
+checkpointed vector (a few ops per step, not five per variable: a text step has ~270 variables);
+add_update_counts() makes it after a restore, so a run saved before the counts existed resumes with every
+count at its global step, the correction it trained with.
 
 Mixed precision: under mixed_float16 (hparams precision) the optimizer carries a dynamic LossScale. The
 step multiplies its loss by scale_loss() before the backward pass; apply_gradients divides the summed
@@ -26,7 +27,10 @@ need no scaling: loss_scale is None and nothing changes.
 import re
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+LEGACY_COUNT_KEY = re.compile(r"(^|/)update_counts/(\d+)/\.ATTRIBUTES/VARIABLE_VALUE$")
 
 
 def tf_variable(var):
@@ -80,7 +84,7 @@ class Adam(tf.Module):
         self.beta1, self.beta2, self.epsilon, self.clip_norm = beta1, beta2, epsilon, clip_norm
         self.first_moments = []
         self.second_moments = []
-        self.update_counts = []
+        self.counts = None   # [variables] float32, made by add_update_counts()
         self._index = {}
         if loss_scale is not None:   # tracked (saved in checkpoints) only when there is one
             self.loss_scale = loss_scale
@@ -135,19 +139,20 @@ class Adam(tf.Module):
         if not defer_counts:
             self.add_update_counts()
 
-    def add_update_counts(self, global_step=0):
-        """Creates each variable's update count (once, after build(), under strategy.scope()), after a
-        checkpoint was restored: the checkpoint's counts come in on creation (TF's deferred restore); a
-        count the checkpoint lacks starts at global_step (a fresh run: 0)."""
-        if len(self.update_counts) == len(self.first_moments):
+    def add_update_counts(self, global_step=0, restored_from=None):
+        """Creates the vector of update counts (once, after build(), under strategy.scope()), after a
+        checkpoint was restored: the checkpoint's counts come in on creation (TF's deferred restore). Counts
+        a checkpoint lacks are read from restored_from's one-variable-per-count layout (code of 2026-11-30)
+        where it has them, else start at global_step (a fresh run: 0)."""
+        if self.counts is not None:
+            if self.counts.shape[0] != len(self.first_moments):
+                raise RuntimeError("Adam: build() added variables after add_update_counts()")
             return self
-        strategy = tf.distribute.get_strategy()
-        for m in self.first_moments[len(self.update_counts):]:
-            with strategy.extended.colocate_vars_with(m):
-                count = tf.Variable(-1.0, trainable=False, name=m.name.split(":")[0][:-2] + "_t")
-            self.update_counts.append(count)   # appended to the tracked list: a pending restore fills it
-            if float(count.numpy()) < 0:
-                count.assign(float(global_step))
+        size = len(self.first_moments)
+        self.counts = tf.Variable(tf.fill([size], -1.0), trainable=False, name="update_counts")
+        if float(tf.reduce_min(self.counts)) < 0:
+            legacy = legacy_counts(restored_from, size)
+            self.counts.assign(legacy if legacy is not None else tf.fill([size], float(global_step)))
         return self
 
     def slots(self, var):
@@ -157,7 +162,18 @@ class Adam(tf.Module):
 
     def update_count(self, var):
         """How many updates the variable has had (its Adam bias correction's t)."""
-        return self.update_counts[self._index[id(tf_variable(var))]]
+        return self.counts[self._index[id(tf_variable(var))]]
+
+    def _bias_powers(self, pairs, finite):
+        """The counts after this step (the updated variables' +1; none on a skipped step) and each updated
+        variable's beta1^t, beta2^t: a handful of ops for all variables."""
+        indices = [self._index[id(tf_variable(v))] for _, v in pairs]
+        updated = np.zeros([len(self.first_moments)], np.float32)
+        updated[indices] = 1.0
+        increment = tf.constant(updated) if finite is None else tf.constant(updated) * tf.cast(finite, tf.float32)
+        counts = self.counts + increment
+        t = tf.gather(counts, indices)
+        return counts, tf.unstack(self.beta1 ** t), tf.unstack(self.beta2 ** t)
 
     def apply_gradients(self, grads, variables, learning_rate):
         """Call in replica context (inside strategy.run) or with no strategy. Returns the global grad norm
@@ -185,34 +201,54 @@ class Adam(tf.Module):
             norm = tf.where(finite, norm, 0.0)
         else:
             norm = tf.linalg.global_norm(dense)
-        if self.clip_norm > 0:
-            dense, _ = tf.clip_by_global_norm(dense, self.clip_norm, use_norm=norm)
+        if self.clip_norm > 0:   # clip_by_global_norm's scale, without its identity op per variable
+            scale = self.clip_norm / tf.maximum(norm, self.clip_norm)
+            dense = [g * tf.cast(scale, g.dtype) for g in dense]
         targets = [tf_variable(v) for _, v in pairs]
-        if len(self.update_counts) != len(self.first_moments):
+        if self.counts is None:
             raise RuntimeError("Adam: call add_update_counts() after build() (and after any restore)")
-        slots = [self.slots(v) + (self.update_count(v),) for _, v in pairs]
+        slots = [self.slots(v) for _, v in pairs]
+        counts, beta1_powers, beta2_powers = self._bias_powers(pairs, finite)
         hyper = {"lr": tf.cast(learning_rate, tf.float32), "beta1": tf.constant(self.beta1),
                  "beta2": tf.constant(self.beta2), "epsilon": tf.constant(self.epsilon)}
 
-        def update(var, grad, m, v, count, hyper):
+        def update(var, grad, m, v, beta1_power, beta2_power, hyper):
             # One fused kernel per variable (the formula in the class docstring); keeps the traced
             # graph small, which matters with hundreds of variables and one step per problem.
             def apply():
-                t = count.assign_add(1.0)
                 return tf.raw_ops.ResourceApplyAdam(var=var.handle, m=m.handle, v=v.handle, grad=grad,
-                                                    use_locking=False, beta1_power=self.beta1 ** t,
-                                                    beta2_power=self.beta2 ** t, **hyper)
+                                                    use_locking=False, beta1_power=beta1_power,
+                                                    beta2_power=beta2_power, **hyper)
             if finite is None:
                 return apply()
             return tf.cond(finite, lambda: tf.group(apply()), tf.no_op)
 
-        def apply_all(strategy, dense, targets, slots, hyper):
-            for grad, var, (m, v, count) in zip(dense, targets, slots):
-                strategy.extended.update(var, update, args=(grad, m, v, count, hyper), group=False)
+        def apply_all(strategy, dense, targets, slots, beta1_powers, beta2_powers, counts, hyper):
+            for grad, var, (m, v), b1, b2 in zip(dense, targets, slots, beta1_powers, beta2_powers):
+                strategy.extended.update(var, update, args=(grad, m, v, b1, b2, hyper), group=False)
+            strategy.extended.update(self.counts, lambda c, value: c.assign(value), args=(counts,),
+                                     group=False)
 
         tf.__internal__.distribute.interim.maybe_merge_call(
-            apply_all, tf.distribute.get_strategy(), dense, targets, slots, hyper)
+            apply_all, tf.distribute.get_strategy(), dense, targets, slots, beta1_powers, beta2_powers,
+            counts, hyper)
         if loss_scale is not None:
             with tf.control_dependencies([loss_scale.update(finite)]):
                 norm = tf.identity(norm)
         return norm
+
+
+def legacy_counts(path, size):
+    """The update counts of a checkpoint saved with one variable per count (`update_counts/<i>`), as a
+    [size] array; None when there is no such checkpoint or it does not hold exactly `size` of them."""
+    if not path:
+        return None
+    reader = tf.train.load_checkpoint(path)
+    found = {}
+    for key in reader.get_variable_to_shape_map():
+        match = LEGACY_COUNT_KEY.search(key)
+        if match:
+            found[int(match.group(2))] = reader.get_tensor(key)
+    if sorted(found) != list(range(size)):
+        return None
+    return np.array([found[i] for i in range(size)], np.float32)

@@ -203,9 +203,10 @@ class Trainer:
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):
+        """(one training example as a batch, the training batches' signature with a free batch size)."""
         dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams, shuffle=False)
         for batch in dataset.take(1):
-            return {k: v[:1] for k, v in batch.items()}
+            return {k: v[:1] for k, v in batch.items()}, step_lib.relaxed_signature(dataset.element_spec)
         raise UserError(f"the training split of {name} in {self.config.data_dir} is empty: regenerate it "
                         f"with {self.problems[name].datagen_command(self.config.data_dir)}")
 
@@ -213,11 +214,12 @@ class Trainer:
         """Model (every problem's path built once), optimizer slots, step counter; then resume."""
         config = self.config
         samples = {name: self._sample_batch(name) for name in self.problems}
-        self.probes = samples
+        self.probes = {name: batch for name, (batch, _) in samples.items()}
+        signatures = {name: signature for name, (_, signature) in samples.items()}
         with self.strategy.scope():
             with dtype_policy(run_precision(self.hparams)):   # float32 weights, compute as the policy says
                 self.model = registry.model(config.model)(self.hparams, list(self.specs.values()))
-                for name, batch in samples.items():
+                for name, batch in self.probes.items():
                     self.model(batch, problem=name, training=True)
             self.optimizer = optimizer_lib.Adam.from_hparams(self.hparams, defer_loss_scale=True)
             self.optimizer.build(self.model.trainable_variables, defer_counts=True)
@@ -229,11 +231,11 @@ class Trainer:
         restored = self.keeper.restore_latest(note=self.progress.note)
         with self.strategy.scope():   # after the restore, so they take the checkpoint's values
             self.optimizer.add_loss_scale()
-            self.optimizer.add_update_counts(int(self.step.numpy()))
+            self.optimizer.add_update_counts(int(self.step.numpy()), restored_from=restored)
         if restored:
             self.progress.note(f"resumed from {restored} at step {int(self.step.numpy())}")
         self.guard = guard_lib.StateGuard(self.model, self.optimizer, self.strategy, self.specs, self.hparams,
-                                          self.probes)
+                                          self.probes, signatures)
         self.steps = step_lib.CompiledSteps(self.model, self.optimizer, self.strategy, self.hparams,
                                             self.specs, config.jit_compile)
         self.evaluator = evaluation.Evaluator(self.problems, self.steps, config.data_dir, self.hparams,

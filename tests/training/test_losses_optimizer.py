@@ -124,6 +124,36 @@ def test_update_counts_come_back_from_a_checkpoint_or_start_at_the_global_step(t
     tf.train.Checkpoint(adam=again).restore(old_path).assert_existing_objects_matched()
     assert float(again.add_update_counts(global_step=500).update_count(var)) == 500
 
+
+def test_update_counts_come_back_from_a_checkpoint_of_one_variable_per_count(tmp_path):
+    """The layout this optimizer saved before its counts were one vector: optimizer/update_counts/<i>."""
+    saved = tf.Module()
+    saved.first_moments = [tf.Variable([0.5, 0.5]), tf.Variable([0.25])]
+    saved.second_moments = [tf.Variable([0.1, 0.1]), tf.Variable([0.2])]
+    saved.update_counts = [tf.Variable(7.0), tf.Variable(3.0)]
+    path = tf.train.Checkpoint(optimizer=saved).save(str(tmp_path / "per_variable"))
+    adam = optimizer.Adam()
+    adam.build([tf.Variable([1.0, 2.0]), tf.Variable([3.0])], defer_counts=True)
+    tf.train.Checkpoint(optimizer=adam).restore(path).assert_existing_objects_matched()
+    adam.add_update_counts(global_step=500, restored_from=path)
+    np.testing.assert_array_equal(adam.counts.numpy(), [7.0, 3.0])
+    np.testing.assert_array_equal(adam.first_moments[1].numpy(), [0.25])
+
+
+def test_adam_adds_a_few_ops_per_variable_to_the_traced_step():
+    """Bias correction and clipping cost a handful of ops for all variables, not several per variable:
+    a compiled step's build time and memory grow with its op count (docs/MODEL_DECISIONS.md §13)."""
+    def traced_ops(count):
+        variables = [tf.Variable(tf.ones([3])) for _ in range(count)]
+        adam = optimizer.Adam(clip_norm=1.0)
+        adam.build(variables)
+        fn = tf.function(lambda: adam.apply_gradients([tf.ones([3])] * count, variables, 0.01),
+                         autograph=False)
+        return len(fn.get_concrete_function().graph.get_operations())
+
+    per_variable = (traced_ops(40) - traced_ops(20)) / 20
+    assert per_variable <= 6, per_variable
+
 def test_adam_clips_by_global_norm_and_densifies_embedding_gradients():
     table = tf.Variable(tf.ones([6, 2]))
     adam = optimizer.Adam(0.0, 0.0, 1e-12, clip_norm=1.0)  # beta=0: the step is lr * sign-like g/|g|
