@@ -64,6 +64,10 @@ class StateGuard:
         loss, norm = self._fns[key](self.probes[name])
         return float(loss), float(norm)
 
+    def release(self):
+        """Drops the compiled probes (after the run's last save)."""
+        self._fns.clear()
+
     def problem_with_state(self, next_problem):
         """None when the state is fit to save, else what is wrong with it (one phrase)."""
         bad = self.bad_variable()

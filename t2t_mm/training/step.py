@@ -62,6 +62,11 @@ class CompiledSteps:
             self._train[key] = self._build_train(name)
         return self._train[key]
 
+    def release_training(self):
+        """Drops the compiled training steps once the run has trained its last step: each holds hundreds
+        of MB of graph and kernel state, which the final eval's functions can then reuse."""
+        self._train.clear()
+
     def traced_as(self, name):
         """The problem whose name the step of `name` was traced under (itself or an earlier problem of
         its kind); None before the step exists."""

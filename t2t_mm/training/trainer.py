@@ -7,6 +7,7 @@ A run folder belongs to one trainer at a time (run_folder.RunLock), and a resume
 the run's files is written, so a refused command leaves the run as it was."""
 import contextlib
 import dataclasses
+import gc
 import math
 import os
 import time
@@ -291,11 +292,19 @@ class Trainer:
                 self.save(step)
         if step > start or not self.keeper.latest():
             self.save(step)
+        self._release_training_functions()
         results.update(self.evaluate(step))
         if config.export:
             self.export()
         self.summaries.close()
         return results
+
+    def _release_training_functions(self):
+        """Training and saving are over: the compiled steps and the guard's probes go before the final
+        eval builds its own functions, so the run's peak memory is not their sum (docs/TRAINING.md)."""
+        self.steps.release_training()
+        self.guard.release()
+        gc.collect()
 
     def _stop_on_bad_loss(self, step, name, what):
         latest = self.keeper.latest()

@@ -31,7 +31,17 @@ def test_one_trace_per_problem_over_many_steps_and_bucket_shapes(fakes, tmp_path
     run.run()
     # two problems, fake_text_copy with two bucket lengths: still one trace each
     assert dict(run.steps.trace_counts) == {"fake_text_copy": 1, "fake_image_class": 1}
-    assert len(run.steps._train) == 2
+    assert not run.steps._train and not run.guard._fns   # released before the final eval
+
+
+def test_the_final_eval_runs_after_the_training_functions_are_released(fakes, tmp_path):
+    """The run's peak memory is not the compiled training steps plus the final eval's functions."""
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=4, eval_steps=1))
+    held = []
+    evaluate = run.evaluate
+    run.evaluate = lambda step: held.append((len(run.steps._train), len(run.guard._fns))) or evaluate(step)
+    results = run.run()
+    assert held == [(0, 0)] and results
 
 
 def test_untouched_modality_keeps_weights_and_moments(fakes, tmp_path):
