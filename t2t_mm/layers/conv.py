@@ -14,6 +14,7 @@ the last (kernel - 1) * dilation (ReLU'd) inputs kept in `state` ([B, (kernel-1)
 at the start, as the left padding), the same function as call() over the whole prefix.
 """
 import keras
+import tensorflow as tf
 from keras import ops
 
 from t2t_mm.errors import UserError
@@ -27,8 +28,31 @@ def _tuple(value, rank):
 
 
 def subsample(x, strides):
-    """x[:, ::s0, ::s1, ...] over the spatial axes (a mask [B, T] or [B, H, W] too)."""
-    return x[(slice(None),) + tuple(slice(None, None, s) for s in strides)]
+    """x[:, ::s0, ::s1, ...] over the spatial axes (a mask [B, T] or [B, H, W] too).
+
+    Each strided axis goes through a pad, a reshape and a slice of contiguous blocks instead of a
+    strided slice: on a speech batch's maps the strided slice and its gradient took 10-13 ms each."""
+    for axis, stride in enumerate(strides, start=1):
+        if stride > 1:
+            x = _every_nth(x, axis, stride)
+    return x
+
+
+def _every_nth(x, axis, stride):
+    """x's positions 0, stride, 2 * stride, ... along axis: pad the axis to a multiple of stride, fold
+    each group of stride positions into the inner block, keep the group's first position's block."""
+    shape, rank = tf.shape(x), x.shape.rank
+    length = shape[axis]
+    kept = (length + stride - 1) // stride
+    paddings = [[0, 0]] * axis + [[0, kept * stride - length]] + [[0, 0]] * (rank - axis - 1)
+    inner = tf.reduce_prod(shape[axis + 1:])
+    grouped = tf.reshape(tf.pad(x, paddings), tf.concat([shape[:axis], [kept, stride * inner]], 0))
+    first = tf.slice(grouped, tf.zeros([axis + 2], tf.int32), tf.concat([shape[:axis], [kept, inner]], 0))
+    out = tf.reshape(first, tf.concat([shape[:axis], [kept], shape[axis + 1:]], 0))
+    static = x.shape.as_list()
+    static[axis] = None if static[axis] is None else -(-static[axis] // stride)
+    out.set_shape(static)
+    return out
 
 
 def apply_mask(x, mask):

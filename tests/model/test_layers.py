@@ -176,3 +176,23 @@ def test_conv_res_halves_the_chosen_axes():
     assert ConvRes(4, rank=1)(_x(2, 9, 1)).shape == (2, 5, 4)
     assert ConvRes(4, rank=2, strides=(2, 1))(_x(2, 8, 5, 1)).shape == (2, 4, 5, 4)
     assert ConvRes(4, rank=2)(_x(2, 8, 6, 3)).shape == (2, 4, 3, 4)
+
+
+@pytest.mark.parametrize("shape,strides", [((2, 9, 3), (2,)), ((2, 8, 5, 3), (2, 1)), ((2, 7, 6, 3), (3, 2)),
+                                           ((2, 9), (2,)), ((1, 5, 5), (1, 3))])
+def test_subsample_keeps_every_nth_position_and_its_gradient(shape, strides):
+    """subsample's pad-reshape-slice is x[:, ::s0, ::s1] (values, static shape, gradient), under a trace too."""
+    from t2t_mm.layers.conv import subsample
+    x = tf.constant(np.random.default_rng(0).normal(size=shape), tf.float32)
+    index = (slice(None),) + tuple(slice(None, None, s) for s in strides)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ours, reference = subsample(x, strides), x[index]
+        weights = tf.random.stateless_normal(tf.shape(reference), [1, 2])
+        ours_loss, reference_loss = tf.reduce_sum(ours * weights), tf.reduce_sum(reference * weights)
+    np.testing.assert_array_equal(ours.numpy(), reference.numpy())
+    assert ours.shape == reference.shape
+    np.testing.assert_array_equal(tape.gradient(ours_loss, x).numpy(), tape.gradient(reference_loss, x).numpy())
+    free = [None] * len(shape)
+    traced = tf.function(lambda t: subsample(t, strides), input_signature=[tf.TensorSpec(free, tf.float32)])
+    np.testing.assert_array_equal(traced(x).numpy(), reference.numpy())
