@@ -142,8 +142,8 @@ class Adam(tf.Module):
     def add_update_counts(self, global_step=0, restored_from=None):
         """Creates the vector of update counts (once, after build(), under strategy.scope()), after a
         checkpoint was restored: the checkpoint's counts come in on creation (TF's deferred restore). Counts
-        a checkpoint lacks are read from restored_from's one-variable-per-count layout (code of 2026-11-30)
-        where it has them, else start at global_step (a fresh run: 0)."""
+        the checkpoint lacks come from restored_from where it holds them one variable per count (as this
+        optimizer saved them before they were one vector), else start at global_step (a fresh run: 0)."""
         if self.counts is not None:
             if self.counts.shape[0] != len(self.first_moments):
                 raise RuntimeError("Adam: build() added variables after add_update_counts()")
