@@ -13,10 +13,8 @@ noisy: compare within one run). `--before=PATH` adds the same variants from anot
 D holds the mini suite (`mm-datagen --problem=mini_suite`). Writes benchmarks/results/main-job-steps.json.
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,16 +58,9 @@ print("RESULT " + json.dumps({"code": t2t_mm.__file__, "problems": rows}))
 
 
 def run_variant(tree, data_dir, hparams_set, overrides, steps, threads):
-    env = dict(os.environ, PYTHONPATH=tree, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, "-c", CHILD, data_dir, hparams_set, str(steps), str(threads), overrides],
-                          cwd=tree, env=env, capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode or not lines:
-        raise SystemExit(f"variant in {tree} (threads {threads}) failed:\n{done.stderr[-3000:]}")
-    result = json.loads(lines[-1][len("RESULT "):])
-    if not result["code"].startswith(tree):
-        raise SystemExit(f"the variant meant to run {tree} imported t2t_mm from {result['code']}")
-    return result["problems"]
+    from checkout_child import run_in_checkout
+    return run_in_checkout(tree, CHILD, [data_dir, hparams_set, str(steps), str(threads), overrides],
+                           f"variant (threads {threads})")["problems"]
 
 
 def weighted_step_ms(rows):

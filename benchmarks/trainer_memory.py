@@ -9,9 +9,7 @@ a save every `--save_every` and the whole-dev final eval, resident memory sample
 Writes benchmarks/results/trainer-memory.json.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,16 +55,8 @@ print("RESULT " + json.dumps({"code": t2t_mm.__file__, **row}))
 
 
 def run_variant(tree, data_dir, steps, save_every):
-    env = dict(os.environ, PYTHONPATH=tree, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, "-c", CHILD, data_dir, str(steps), str(save_every)], cwd=tree, env=env,
-                          capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode or not lines:
-        raise SystemExit(f"variant in {tree} failed:\n{done.stderr[-3000:]}")
-    result = json.loads(lines[-1][len("RESULT "):])
-    if not result.pop("code").startswith(tree):
-        raise SystemExit(f"the variant meant to run {tree} imported t2t_mm from elsewhere")
-    return result
+    from checkout_child import run_in_checkout
+    return run_in_checkout(tree, CHILD, [data_dir, str(steps), str(save_every)])
 
 
 def main():
