@@ -41,10 +41,10 @@ run = trainer_lib.Trainer(trainer_lib.TrainConfig(
     problems="mini_suite_weighted", data_dir=data_dir, output_dir=tempfile.mkdtemp(), hparams_set="multimodel_mini",
     train_steps=steps, eval_every=0, save_every=save_every, log_every=0, intra_op_threads=1))
 row, evaluate = {}, run.evaluate
-def timed_evaluate(step):
+def timed_evaluate(step, **final):
     row["before_final_eval_mb"], row["peak_before_final_eval_mb"] = rss_mb(), peak[0]
     began = time.perf_counter()
-    result = evaluate(step)
+    result = evaluate(step, **final)
     row["final_eval_s"], row["after_final_eval_mb"] = time.perf_counter() - began, rss_mb()
     return result
 run.evaluate = timed_evaluate

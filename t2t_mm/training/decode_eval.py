@@ -43,6 +43,11 @@ class DecodeScorer:
                 lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
         return self._decoders[key]
 
+    def release(self, kind):
+        """Drops the compiled decodes of one kind of problem (every length)."""
+        for key in [key for key in self._decoders if key[0] == kind]:
+            del self._decoders[key]
+
     def wanted(self, problem):
         return names.decode_metrics(problem.eval_metrics)
 

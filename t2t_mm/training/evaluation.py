@@ -29,6 +29,11 @@ class Evaluator:
         self._datasets = {}
         self.decoder = decode_eval.DecodeScorer(steps.model, data_dir, hparams, decode_examples)
 
+    def release(self, kind):
+        """Drops the compiled eval step and greedy decodes of one kind of problem (step.share_key)."""
+        self.steps.release_eval(kind)
+        self.decoder.release(kind)
+
     def _wants_decodes(self, batches):
         return self.decode_examples < 0 or sum(_batch_size(b) for b in batches) < self.decode_examples
 

@@ -135,6 +135,10 @@ class CompiledSteps:
             self._eval[key] = self._build_eval(name, element_spec)
         return self._eval[key]
 
+    def release_eval(self, key):
+        """Drops the compiled eval step of one kind of problem (a share_key); built again on next use."""
+        self._eval.pop(key, None)
+
     def _build_eval(self, name, element_spec):
         spec, model = self.specs[name], self.model
         signature = [relaxed_signature(element_spec)] if element_spec is not None else None

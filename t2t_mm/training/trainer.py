@@ -293,17 +293,19 @@ class Trainer:
         if step > start or not self.keeper.latest():
             self.save(step)
         self._release_training_functions()
-        results.update(self.evaluate(step))
+        results.update(self.evaluate(step, final=True))
         if config.export:
             self.export()
         self.summaries.close()
         return results
 
     def _release_training_functions(self):
-        """Training and saving are over: the compiled steps and the guard's probes go before the final
-        eval builds its own functions, so the run's peak memory is not their sum (docs/TRAINING.md)."""
+        """Training and saving are over: the compiled steps, the guard's probes and the training input
+        pipelines (their shuffle buffers) go before the final eval builds its own functions, so the run's
+        peak memory is not their sum (docs/TRAINING.md)."""
         self.steps.release_training()
         self.guard.release()
+        self.iterators.clear()
         gc.collect()
 
     def _stop_on_bad_loss(self, step, name, what):
@@ -314,16 +316,26 @@ class Trainer:
             f"{what} at step {step} on problem {name}; stopped without saving ({kept}). Lower the learning rate (e.g. --hparams='learning_rate=...'), raise the warmup "
             f"(learning_rate_warmup_steps), or check {name}'s data.")
 
-    def evaluate(self, step):
+    def evaluate(self, step, final=False):
+        """Every problem on its dev split. The final eval goes kind by kind (problems that share compiled
+        functions together) and drops each kind's eval and decode functions after its last problem, so
+        it holds one kind's at a time; evals during training keep them for the next round."""
         if not self.is_chief or self.config.eval_steps == 0:
             return {}
         results = {}
+        kinds = {}
         for name in self.problems:
-            result = self.evaluator.evaluate(name)
-            if result:
-                self.summaries.eval(step, name, result)
-                self.progress.eval(step, name, result)
-                results[name] = result
+            kinds.setdefault(self.steps.share_key(name), []).append(name)
+        for kind, names in kinds.items():
+            for name in names:
+                result = self.evaluator.evaluate(name)
+                if result:
+                    self.summaries.eval(step, name, result)
+                    self.progress.eval(step, name, result)
+                    results[name] = result
+            if final:
+                self.evaluator.release(kind)
+                gc.collect()
         self._plot_curves()
         self.progress.restart_clock()
         return results

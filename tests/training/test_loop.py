@@ -39,9 +39,37 @@ def test_the_final_eval_runs_after_the_training_functions_are_released(fakes, tm
     run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=4, eval_steps=1))
     held = []
     evaluate = run.evaluate
-    run.evaluate = lambda step: held.append((len(run.steps._train), len(run.guard._fns))) or evaluate(step)
+    run.evaluate = lambda step, final=False: held.append(
+        (len(run.steps._train), len(run.guard._fns), len(run.iterators), final)) or evaluate(step, final)
     results = run.run()
-    assert held == [(0, 0)] and results
+    assert held == [(0, 0, 0, True)] and results
+
+
+def test_the_final_eval_holds_one_kind_of_functions_at_a_time(fakes, tmp_path):
+    """The final eval drops each kind's eval step and decodes after its last problem; an eval during
+    training keeps them for the next round."""
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=4, eval_every=2, eval_steps=1))
+    held, evaluate = [], run.evaluator.evaluate
+
+    def evaluating(name):
+        held.append((int(run.step.numpy()), name, sorted(run.steps._eval), sorted(run.evaluator.decoder._decoders)))
+        return evaluate(name)
+
+    run.evaluator.evaluate = evaluating
+    for name in ("fake_image_class", "fake_text_copy"):   # neither decodes: stand-ins for their decodes
+        run.evaluator.decoder._decoders[(name, 16)] = object()
+    results = run.run()
+    assert sorted(results) == ["fake_image_class", "fake_text_copy"]
+    at_two = [h for h in held if h[0] == 2]
+    at_four = [h for h in held if h[0] == 4]
+    first, second = [h[1] for h in at_four]
+    assert [h[1] for h in at_two] == [first, second]
+    assert at_two[1][2] == [first]                                # during training: kept
+    assert at_four[0][2] == sorted([first, second])                # the in-training eval's, reused
+    assert at_four[1][2] == [second]                               # final: the first kind's are gone
+    assert [key[0] for key in at_four[0][3]] == sorted([first, second])
+    assert [key[0] for key in at_four[1][3]] == [second]
+    assert not run.steps._eval and not run.evaluator.decoder._decoders
 
 
 def test_untouched_modality_keeps_weights_and_moments(fakes, tmp_path):
