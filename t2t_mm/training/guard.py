@@ -10,18 +10,14 @@ finite give inf gradients). Each step's own gradient norm is checked by the trai
 import numpy as np
 import tensorflow as tf
 
-from t2t_mm.compiled import graph_function
 from t2t_mm.training import losses
-from t2t_mm.training.step import share_key
 
 
 class StateGuard:
-    def __init__(self, model, optimizer, strategy, specs, hparams, probes, signatures=None):
+    def __init__(self, model, optimizer, strategy, specs, hparams, probes):
         self.model, self.optimizer, self.strategy = model, optimizer, strategy
         self.specs, self.smoothing = specs, float(hparams.label_smoothing)
-        self.probes = probes          # {problem: a small training batch}
-        self.signatures = signatures or {}   # {problem: its batches' signature}: one trace per kind
-        self._fns = {}
+        self.probes = probes          # {problem: a one-example training batch}
 
     def _variables(self):
         extra = list(getattr(self.optimizer, "first_moments", [])) + list(getattr(self.optimizer,
@@ -38,35 +34,26 @@ class StateGuard:
     def probe(self, name):
         """(loss, gradient norm) of the updated model on the held batch of problem `name` (training=False):
         a state whose loss or gradients are no longer finite cannot be trained from, even when every
-        weight is (finite but exploded weights give inf gradients at the first resumed step)."""
-        key = share_key(self.model, name)   # one compiled probe per kind of problem, as the steps
-        if key not in self._fns:
-            spec, model, smoothing, strategy = self.specs[name], self.model, self.smoothing, self.strategy
+        weight is (finite but exploded weights give inf gradients at the first resumed step).
 
-            def replica(batch):
-                with tf.GradientTape() as tape:
-                    logits = model(batch, problem=name, training=False)
-                    total = losses.loss_sum(spec, logits, batch["targets"], smoothing)
-                    loss = total / tf.maximum(tf.reduce_sum(losses.loss_weights(spec, batch["targets"])), 1.0)
-                grads = [g for g in tape.gradient(loss, model.trainable_variables) if g is not None]
-                norm = tf.linalg.global_norm(grads) if grads else tf.constant(0.0)
-                return loss, tf.cast(norm, tf.float32)
+        Runs eagerly: one forward/backward of a one-example batch takes 0.2-0.5 s per save on the main
+        job's model, where a compiled probe took 2-7 s to build and then held 120-190 MB of graph per kind
+        of problem for the rest of the run (docs/TRAINING.md, host memory). Under TPUStrategy, which
+        compiles whatever it runs, the bound method is the same function every save, so its cache holds."""
+        loss, norm = self.strategy.run(self._loss_and_norm, args=(self.probes[name], name))
+        mean = tf.distribute.ReduceOp.MEAN
+        return (float(self.strategy.reduce(mean, loss, axis=None)),
+                float(self.strategy.reduce(mean, norm, axis=None)))
 
-            signature = [self.signatures[name]] if name in self.signatures else None
-
-            @graph_function(input_signature=signature)
-            def probe(batch):
-                loss, norm = strategy.run(replica, args=(batch,))
-                return (strategy.reduce(tf.distribute.ReduceOp.MEAN, loss, axis=None),
-                        strategy.reduce(tf.distribute.ReduceOp.MEAN, norm, axis=None))
-
-            self._fns[key] = probe
-        loss, norm = self._fns[key](self.probes[name])
-        return float(loss), float(norm)
-
-    def release(self):
-        """Drops the compiled probes (after the run's last save)."""
-        self._fns.clear()
+    def _loss_and_norm(self, batch, name):
+        spec, model = self.specs[name], self.model
+        with tf.GradientTape() as tape:
+            logits = model(batch, problem=name, training=False)
+            total = losses.loss_sum(spec, logits, batch["targets"], self.smoothing)
+            loss = total / tf.maximum(tf.reduce_sum(losses.loss_weights(spec, batch["targets"])), 1.0)
+        grads = [g for g in tape.gradient(loss, model.trainable_variables) if g is not None]
+        norm = tf.linalg.global_norm(grads) if grads else tf.constant(0.0)
+        return loss, tf.cast(norm, tf.float32)
 
     def problem_with_state(self, next_problem):
         """None when the state is fit to save, else what is wrong with it (one phrase)."""

@@ -204,19 +204,17 @@ class Trainer:
 
     # --- setup ----------------------------------------------------------------------------------------
     def _sample_batch(self, name):
-        """(one training example as a batch, the training batches' signature with a free batch size)."""
+        """One training example of the problem as a batch (builds the model; the guard's held batch)."""
         dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams, shuffle=False)
         for batch in dataset.take(1):
-            return {k: v[:1] for k, v in batch.items()}, step_lib.relaxed_signature(dataset.element_spec)
+            return {k: v[:1] for k, v in batch.items()}
         raise UserError(f"the training split of {name} in {self.config.data_dir} is empty: regenerate it "
                         f"with {self.problems[name].datagen_command(self.config.data_dir)}")
 
     def _build(self):
         """Model (every problem's path built once), optimizer slots, step counter; then resume."""
         config = self.config
-        samples = {name: self._sample_batch(name) for name in self.problems}
-        self.probes = {name: batch for name, (batch, _) in samples.items()}
-        signatures = {name: signature for name, (_, signature) in samples.items()}
+        self.probes = {name: self._sample_batch(name) for name in self.problems}
         with self.strategy.scope():
             with dtype_policy(run_precision(self.hparams)):   # float32 weights, compute as the policy says
                 self.model = registry.model(config.model)(self.hparams, list(self.specs.values()))
@@ -236,7 +234,7 @@ class Trainer:
         if restored:
             self.progress.note(f"resumed from {restored} at step {int(self.step.numpy())}")
         self.guard = guard_lib.StateGuard(self.model, self.optimizer, self.strategy, self.specs, self.hparams,
-                                          self.probes, signatures)
+                                          self.probes)
         self.steps = step_lib.CompiledSteps(self.model, self.optimizer, self.strategy, self.hparams,
                                             self.specs, config.jit_compile)
         self.evaluator = evaluation.Evaluator(self.problems, self.steps, config.data_dir, self.hparams,
@@ -300,11 +298,10 @@ class Trainer:
         return results
 
     def _release_training_functions(self):
-        """Training and saving are over: the compiled steps, the guard's probes and the training input
-        pipelines (their shuffle buffers) go before the final eval builds its own functions, so the run's
-        peak memory is not their sum (docs/TRAINING.md)."""
+        """Training and saving are over: the compiled steps and the training input pipelines (their
+        shuffle buffers) go before the final eval builds its own functions, so the run's peak memory is
+        not their sum (docs/TRAINING.md)."""
         self.steps.release_training()
-        self.guard.release()
         self.iterators.clear()
         gc.collect()
 

@@ -31,7 +31,7 @@ def test_one_trace_per_problem_over_many_steps_and_bucket_shapes(fakes, tmp_path
     run.run()
     # two problems, fake_text_copy with two bucket lengths: still one trace each
     assert dict(run.steps.trace_counts) == {"fake_text_copy": 1, "fake_image_class": 1}
-    assert not run.steps._train and not run.guard._fns   # released before the final eval
+    assert not run.steps._train   # released before the final eval
 
 
 def test_the_final_eval_runs_after_the_training_functions_are_released(fakes, tmp_path):
@@ -40,9 +40,9 @@ def test_the_final_eval_runs_after_the_training_functions_are_released(fakes, tm
     held = []
     evaluate = run.evaluate
     run.evaluate = lambda step, final=False: held.append(
-        (len(run.steps._train), len(run.guard._fns), len(run.iterators), final)) or evaluate(step, final)
+        (len(run.steps._train), len(run.iterators), final)) or evaluate(step, final)
     results = run.run()
-    assert held == [(0, 0, 0, True)] and results
+    assert held == [(0, 0, True)] and results
 
 
 def test_the_final_eval_holds_one_kind_of_functions_at_a_time(fakes, tmp_path):
