@@ -7,7 +7,7 @@ an example is for length bucketing, and how it is padded.
 
 On disk: text = int64 ids ending in EOS under the feature key ("inputs"/"targets"); class = int64
 "targets"; image = "image/encoded" (PNG/JPEG bytes), "image/format", "image/shape" [H, W, 3];
-audio = "audio/samples" float32 plus "audio/sample_rate".
+audio = "audio/pcm16" (int16 bytes; older shards: "audio/samples" float32) plus "audio/sample_rate".
 """
 import io
 import math
@@ -124,11 +124,16 @@ class ImageCodec:
 
 
 class AudioCodec:
-    """Float32 waveform at the problem's sample rate; 0-padded to the bucket length in samples.
+    """A waveform in [-1, 1] at the problem's sample rate, stored as 16-bit PCM ("audio/pcm16": the int16
+    samples' little-endian bytes): half of float32's size on disk and in the training shuffle buffer,
+    and lossless for the 16-bit corpora (WSJ's SPHERE, LibriSpeech's FLAC). Read back as float32,
+    0-padded to the bucket length in samples. Shards written before hold float32 "audio/samples" and
+    read as they did.
 
     For bucketing, ceil(samples / hparams.audio_samples_per_token) counts as the example's length.
     """
     kind = "audio"
+    SCALE = 32768.0   # int16 full scale: the readers give 16-bit samples / 32768
 
     def texts(self, sample):
         return []
@@ -137,18 +142,26 @@ class AudioCodec:
         audio = np.asarray(sample["audio"], dtype=np.float32)
         if audio.ndim != 1:
             raise ValueError(f"{problem.name}: sample['audio'] must be 1-D, got shape {audio.shape}")
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        if not peak <= 1.0:   # also NaN
+            raise ValueError(f"{problem.name}: sample['audio'] must be a waveform in [-1, 1], got a peak of "
+                             f"{peak:g} (divide 16-bit samples by 32768, or scale the waveform down)")
         rate = int(sample.get("sample_rate", problem.sample_rate))
         if rate != problem.sample_rate:
             audio = resample(audio, rate, problem.sample_rate)
-        return {"audio/samples": _floats(audio.tolist()), "audio/sample_rate": _int64([problem.sample_rate])}
+        pcm = np.clip(np.round(audio * self.SCALE), -32768, 32767).astype("<i2")
+        return {"audio/pcm16": _bytes([pcm.tobytes()]), "audio/sample_rate": _int64([problem.sample_rate])}
 
     def parse_spec(self):
         import tensorflow as tf
-        return {"audio/samples": tf.io.VarLenFeature(tf.float32)}
+        return {"audio/pcm16": tf.io.VarLenFeature(tf.string), "audio/samples": tf.io.VarLenFeature(tf.float32)}
 
     def decode(self, parsed, problem, training):
+        """The PCM samples, or an older shard's float32 ones: each record has one of the two."""
         import tensorflow as tf
-        return tf.sparse.to_dense(parsed["audio/samples"])
+        pcm = tf.strings.reduce_join(tf.sparse.to_dense(parsed["audio/pcm16"]))   # b"" in older shards
+        wave = tf.cast(tf.io.decode_raw(pcm, tf.int16, little_endian=True), tf.float32) / self.SCALE
+        return tf.concat([wave, tf.sparse.to_dense(parsed["audio/samples"])], axis=0)
 
     def length(self, tensor, hparams):
         import tensorflow as tf
