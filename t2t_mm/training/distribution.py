@@ -77,3 +77,12 @@ def worker_info(strategy):
     is_chief = task_type == "chief" or (task_type == "worker" and task_id == 0
                                         and "chief" not in resolver.cluster_spec().as_dict())
     return task_type, task_id, is_chief
+
+
+def on_host_alone(strategy):
+    """True for one replica on the CPU: its batches need no distributing, and a distributed iterator's
+    copying thread (a MultiDeviceIterator) held each deletion up for 1-22 s in the main job, waiting on
+    an element nobody would read (docs/TRAINING.md). GPUs and several replicas keep the distribution."""
+    if not isinstance(strategy, tf.distribute.OneDeviceStrategy):
+        return False
+    return tf.DeviceSpec.from_string(strategy.extended.worker_devices[0]).device_type == "CPU"

@@ -6,8 +6,8 @@ modality nets, as all text-to-text problems of the shared vocabulary) share one 
 token comes from each batch's target_space_id, so the five translation directions and parsing trace
 and compile once instead of six times.
 
-A training step reads its batch from the problem's distributed iterator INSIDE the tf.function (so the
-trace does not depend on the batch's bucket length), runs the forward/backward pass on every replica,
+A training step reads its batch from the problem's iterator INSIDE the tf.function (so the trace does
+not depend on the batch's bucket length; distributed where the strategy needs it, trainer._iterator), runs the forward/backward pass on every replica,
 divides the loss sum by the global number of target tokens (or examples), adds the MoE auxiliary losses
 (model.losses, averaged over replicas), and lets the optimizer all-reduce, clip and apply the real
 gradients. With jit_compile the forward/backward pass (not the iterator or the collectives) goes to XLA.

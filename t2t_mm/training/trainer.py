@@ -243,15 +243,19 @@ class Trainer:
         return restored
 
     def _iterator(self, name, start_step):
-        """The problem's distributed training iterator; its shuffle seed moves with the resume step so a
-        resumed run does not replay the first batches (tf.data positions are not checkpointed)."""
+        """The problem's training iterator (distributed unless one CPU replica runs alone); its shuffle
+        seed moves with the resume step so a resumed run does not replay the first batches (tf.data
+        positions are not checkpointed)."""
         if name not in self.iterators:
             dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams,
                                                   seed=self.hparams.seed + int(start_step))
             options = tf.data.Options()
             options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
             dataset = dataset.with_options(options)
-            self.iterators[name] = iter(self.strategy.experimental_distribute_dataset(dataset))
+            if distribution.on_host_alone(self.strategy):
+                self.iterators[name] = iter(dataset)
+            else:
+                self.iterators[name] = iter(self.strategy.experimental_distribute_dataset(dataset))
         return self.iterators[name]
 
     # --- the loop -------------------------------------------------------------------------------------

@@ -75,3 +75,12 @@ def test_auto_picks_multi_worker_from_tf_config(monkeypatch):
     assert distribution.resolve_mode("auto", tpu="local") == "tpu"
     monkeypatch.delenv("TF_CONFIG")
     assert distribution.resolve_mode("auto") == "one_device"
+
+
+def test_one_replica_on_the_cpu_needs_no_distributed_iterator():
+    """A distributed iterator's copying thread held each deletion up for seconds; one CPU replica reads
+    its batches from the tf.data iterator itself. GPUs and several replicas keep the distribution."""
+    import tensorflow as tf
+    assert distribution.on_host_alone(tf.distribute.OneDeviceStrategy("/cpu:0"))
+    assert not distribution.on_host_alone(tf.distribute.MirroredStrategy(["/cpu:0"]))
+    assert not distribution.on_host_alone(tf.distribute.get_strategy())
