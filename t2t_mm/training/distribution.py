@@ -80,9 +80,9 @@ def worker_info(strategy):
 
 
 def on_host_alone(strategy):
-    """True for one replica on the CPU: its batches need no distributing, and a distributed iterator's
-    copying thread (a MultiDeviceIterator) held each deletion up for 1-22 s in the main job, waiting on
-    an element nobody would read (docs/TRAINING.md). GPUs and several replicas keep the distribution."""
+    """True for one replica on the CPU: its batches need no distributing, and deleting a distributed
+    iterator waited for its copying thread (a MultiDeviceIterator's), 1-22 s per iterator in the main
+    job (docs/TRAINING.md). GPUs and several replicas keep the distribution."""
     if not isinstance(strategy, tf.distribute.OneDeviceStrategy):
         return False
     return tf.DeviceSpec.from_string(strategy.extended.worker_devices[0]).device_type == "CPU"

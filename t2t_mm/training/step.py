@@ -2,15 +2,16 @@
 the whole run (trace_counts lets tests prove it stays so), and one eval tf.function per problem.
 
 Problems that the model says run the same graph (MultiModel.step_key: the same input and output
-modality nets, as all text-to-text problems of the shared vocabulary) share one training step: their graphs are identical, since the command
-token comes from each batch's target_space_id, so the five translation directions and parsing trace
-and compile once instead of six times.
+modality nets, as all text-to-text problems of the shared vocabulary) share one training step: their
+graphs are identical, since the command token comes from each batch's target_space_id, so the five
+translation directions and parsing trace and compile once instead of six times.
 
-A training step reads its batch from the problem's iterator INSIDE the tf.function (so the trace does
-not depend on the batch's bucket length; distributed where the strategy needs it, trainer._iterator), runs the forward/backward pass on every replica,
-divides the loss sum by the global number of target tokens (or examples), adds the MoE auxiliary losses
-(model.losses, averaged over replicas), and lets the optimizer all-reduce, clip and apply the real
-gradients. With jit_compile the forward/backward pass (not the iterator or the collectives) goes to XLA.
+A training step reads its batch from the problem's iterator (trainer._iterator: distributed where the
+strategy needs it) INSIDE the tf.function, so the trace does not depend on the batch's bucket length;
+it runs the forward/backward pass on every replica, divides the loss sum by the global number of target
+tokens (or examples), adds the MoE auxiliary losses (model.losses, averaged over replicas), and lets the
+optimizer all-reduce, clip and apply the real gradients. With jit_compile the forward/backward pass (not
+the iterator or the collectives) goes to XLA.
 """
 import collections
 import inspect
