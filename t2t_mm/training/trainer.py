@@ -249,12 +249,12 @@ class Trainer:
         if name not in self.iterators:
             dataset = self.problems[name].dataset("train", self.config.data_dir, self.hparams,
                                                   seed=self.hparams.seed + int(start_step))
-            options = tf.data.Options()
-            options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-            dataset = dataset.with_options(options)
             if distribution.on_host_alone(self.strategy):
                 self.iterators[name] = iter(dataset)
-            else:
+            else:   # the shard policy only matters to tf.distribute's splitting of the batches
+                options = tf.data.Options()
+                options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+                dataset = dataset.with_options(options)
                 self.iterators[name] = iter(self.strategy.experimental_distribute_dataset(dataset))
         return self.iterators[name]
 

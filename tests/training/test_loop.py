@@ -37,7 +37,8 @@ def test_one_trace_per_problem_over_many_steps_and_bucket_shapes(fakes, tmp_path
 def test_on_one_cpu_the_training_batches_come_from_plain_tf_data_iterators(fakes, tmp_path):
     run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=4, eval_steps=0))
     kinds, release = [], run._release_training_functions
-    run._release_training_functions = lambda: kinds.extend(type(i).__name__ for i in run.iterators.values()) or release()
+    run._release_training_functions = lambda: kinds.extend(
+        type(i).__name__ for i in run.iterators.values()) or release()
     run.run()
     assert kinds and set(kinds) == {"OwnedIterator"}
 
