@@ -71,6 +71,10 @@ def write_column(buffer, t, tokens):
 
 
 def check_max_length(max_length):
+    """A Python max_length as an int, checked; a scalar tensor (one compiled decode serving several
+    lengths, as the trainer's eval does) passes as it is: its callers chose it."""
+    if tf.is_tensor(max_length):
+        return max_length
     if int(max_length) < 1:
         raise UserError(f"decode max_length must be at least 1, got {max_length}: set it with "
                         "--decode_hparams='max_length=64' (0 means the model's hparams.max_length)")

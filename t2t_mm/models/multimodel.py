@@ -156,7 +156,8 @@ class MultiModel(keras.Model):
         enc, enc_mask = encoded["encoded"], encoded["padding_mask"]
         if not (self.mixer.merge.built and self.modality_nets[self.problem_nets[spec.name][1]].built):
             self.decode(encoded, ops.zeros((ops.shape(enc)[0], 1), "int32"), problem=spec.name)  # builds
-        batch, length = ops.shape(enc)[0], int(max_length)
+        batch = ops.shape(enc)[0]
+        length = max_length if tf.is_tensor(max_length) else int(max_length)   # a tensor: one trace, any length
         return {"source": {"mixer": self.mixer.source_cache(enc, enc_mask),
                            "decoder": self.decoder.source_cache(enc, enc_mask)},
                 "state": {"mixer": self.mixer.init_state(batch, length, enc.dtype),

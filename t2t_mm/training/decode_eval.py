@@ -13,13 +13,14 @@ LENGTH_STEP = 16
 
 class DecodeScorer:
     """Compiled greedy decodes reused across evals: one per kind of problem (step.share_key: the five
-    translation directions and parsing share one) and decode length.
+    translation directions and parsing share one), whatever each problem's decode length.
 
     A problem's max_length is fixed at its first eval: the longest reference among the decoded examples
-    plus REFERENCE_SLACK, rounded up to a multiple of LENGTH_STEP (so problems of one kind mostly share a
-    length) and capped by hparams.max_length. An untrained model that never says EOS costs max_length
-    decode steps; hypotheses far longer than every reference would only be scored worse anyway, and the
-    decode loop stops once every row has said EOS, so the rounding costs a trained model nothing."""
+    plus REFERENCE_SLACK, rounded up to a multiple of LENGTH_STEP and capped by hparams.max_length. An
+    untrained model that never says EOS costs max_length decode steps; hypotheses far longer than every
+    reference would only be scored worse anyway, and the decode loop stops once every row has said EOS.
+    The length is an argument of the compiled decode, not a constant traced into it: the main job's
+    final eval traced five decodes (text at lengths 32, 48 and 64) where three serve."""
 
     def __init__(self, model, data_dir, hparams, max_examples=-1):
         self.model = model
@@ -27,26 +28,31 @@ class DecodeScorer:
         self.max_length = int(hparams.max_length)
         self.max_examples = int(max_examples)
         self._lengths = {}     # problem -> its decode length, fixed at its first eval
-        self._decoders = {}    # (share key, length) -> compiled greedy decode
+        self._decoders = {}    # share key -> compiled greedy decode (features, max_length)
 
-    def _decoder(self, name, element_spec, longest_reference):
-        from t2t_mm.training.step import relaxed_signature, share_key
+    def _length(self, name, longest_reference):
         if name not in self._lengths:
             wanted = int(longest_reference) + REFERENCE_SLACK
             self._lengths[name] = max(1, min(self.max_length, -(-wanted // LENGTH_STEP) * LENGTH_STEP))
-        key = (share_key(self.model, name), self._lengths[name])
+        return self._lengths[name]
+
+    def _decoder(self, name, element_spec):
+        from t2t_mm.training.step import relaxed_signature, share_key
+        key = share_key(self.model, name)
         if key not in self._decoders:
             from t2t_mm.decoding.greedy import greedy_decode
-            model, max_length = self.model, self._lengths[name]
-            signature = [relaxed_signature(element_spec)] if element_spec is not None else None
+            model = self.model
+            signature = None
+            if element_spec is not None:
+                signature = [relaxed_signature(element_spec), tf.TensorSpec([], tf.int32)]
             self._decoders[key] = graph_function(
-                lambda features: greedy_decode(model, features, name, max_length), input_signature=signature)
+                lambda features, max_length: greedy_decode(model, features, name, max_length),
+                input_signature=signature)
         return self._decoders[key]
 
     def release(self, kind):
-        """Drops the compiled decodes of one kind of problem (every length)."""
-        for key in [key for key in self._decoders if key[0] == kind]:
-            del self._decoders[key]
+        """Drops the compiled decode of one kind of problem."""
+        self._decoders.pop(kind, None)
 
     def wanted(self, problem):
         return names.decode_metrics(problem.eval_metrics)
@@ -67,9 +73,10 @@ class DecodeScorer:
                 truth.append({k: v[:left] for k, v in reference.items()})
                 left -= int(chosen[-1]["targets"].shape[0])
         longest = max(int(tf.reduce_max(tf.reduce_sum(tf.cast(f["targets"] > 0, tf.int32), 1))) for f in chosen)
-        decoder = self._decoder(problem.name, element_spec, longest)
+        decoder = self._decoder(problem.name, element_spec)
+        max_length = tf.constant(self._length(problem.name, longest), tf.int32)
         for features, reference in zip(chosen, truth):
-            ids = decoder(features)["ids"].numpy()
+            ids = decoder(features, max_length)["ids"].numpy()
             hypotheses += [vocab.decode(row) for row in ids]
             texts += [vocab.decode(row) for row in reference["targets"].numpy()]
             if problem.input_modality == "symbol":

@@ -97,6 +97,19 @@ def test_cached_greedy_equals_the_uncached_reference(model, max_length, eos_id):
         assert (reference["lengths"] == max_length).all()
 
 
+def test_one_trace_serves_every_length_given_as_a_tensor(model):
+    """The trainer's eval passes max_length as a tensor: one compiled greedy decode per kind of problem,
+    the same ids as a decode compiled for that length."""
+    features = _features(batch=4, seed=3)
+    shared = tf.function(lambda f, length: greedy_decode(model, f, TEXT.name, length, eos_id=NO_EOS))
+    for length in (5, 9):
+        fixed = tf.function(lambda f: greedy_decode(model, f, TEXT.name, length, eos_id=NO_EOS))(features)
+        out = shared(features, tf.constant(length))
+        assert out["ids"].shape == (4, length)
+        np.testing.assert_array_equal(out["ids"].numpy(), fixed["ids"].numpy())
+    assert shared.experimental_get_tracing_count() == 1
+
+
 @pytest.mark.parametrize("max_length,eos_id", [(6, 1), (12, NO_EOS)])
 def test_cached_beam_search_equals_the_uncached_reference(model, max_length, eos_id):
     features = _features(batch=3, seed=max_length)

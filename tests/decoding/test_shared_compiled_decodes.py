@@ -2,6 +2,8 @@
 mm-decoder's decode functions are traced once per kind, not once per problem."""
 from types import SimpleNamespace
 
+import tensorflow as tf
+
 from decoding_fakes import A, B, EOS, START, BigramModel, bigram_table, features
 from t2t_mm.decoding.decode_hparams import decode_hparams
 from t2t_mm.decoding.decoder import CompiledDecodeFns
@@ -18,14 +20,16 @@ class KindModel(BigramModel):
         return "image" if problem == "img" else "text"
 
 
-def test_eval_decodes_share_a_compiled_function_per_kind_and_rounded_length():
+def test_eval_decodes_share_a_compiled_function_per_kind_whatever_the_length():
     scorer = DecodeScorer(KindModel(bigram_table(TABLE)), "unused", SimpleNamespace(max_length=64))
-    first = scorer._decoder("en", None, 10)            # 10 + 8 slack -> 32
-    assert scorer._decoder("de", None, 20) is first     # 28 -> 32: the same kind and length
-    assert scorer._decoder("en", None, 50) is first     # a problem keeps the length of its first eval
-    assert scorer._decoder("img", None, 10) is not first
-    assert scorer._decoder("fr", None, 30) is not first  # 38 -> 48: another length
-    assert scorer._lengths == {"en": 32, "de": 32, "img": 32, "fr": 48}
+    first = scorer._decoder("en", None)
+    assert scorer._decoder("de", None) is first and scorer._decoder("fr", None) is first
+    assert scorer._decoder("img", None) is not first
+    assert [scorer._length("en", 10), scorer._length("de", 20), scorer._length("fr", 30)] == [32, 32, 48]
+    assert scorer._length("en", 50) == 32                # a problem keeps the length of its first eval
+    assert scorer._length("long", 200) == 64             # capped by hparams.max_length
+    out = [first(features([0]), tf.constant(length))["ids"].numpy() for length in (3, 5)]
+    assert [o.shape[1] for o in out] == [3, 5] and first.experimental_get_tracing_count() == 1
 
 
 def test_mm_decoder_traces_one_beam_search_for_problems_of_one_kind():

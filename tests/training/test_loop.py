@@ -66,7 +66,7 @@ def test_the_final_eval_holds_one_kind_of_functions_at_a_time(fakes, tmp_path):
 
     run.evaluator.evaluate = evaluating
     for name in ("fake_image_class", "fake_text_copy"):   # neither decodes: stand-ins for their decodes
-        run.evaluator.decoder._decoders[(name, 16)] = object()
+        run.evaluator.decoder._decoders[name] = object()
     results = run.run()
     assert sorted(results) == ["fake_image_class", "fake_text_copy"]
     at_two = [h for h in held if h[0] == 2]
@@ -76,8 +76,8 @@ def test_the_final_eval_holds_one_kind_of_functions_at_a_time(fakes, tmp_path):
     assert at_two[1][2] == [first]                                # during training: kept
     assert at_four[0][2] == sorted([first, second])                # the in-training eval's, reused
     assert at_four[1][2] == [second]                               # final: the first kind's are gone
-    assert [key[0] for key in at_four[0][3]] == sorted([first, second])
-    assert [key[0] for key in at_four[1][3]] == [second]
+    assert at_four[0][3] == sorted([first, second])
+    assert at_four[1][3] == [second]
     assert not run.steps._eval and not run.evaluator.decoder._decoders
 
 
