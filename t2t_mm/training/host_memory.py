@@ -10,6 +10,10 @@ as kept memory is reused by the next step's tensors of the same sizes: the main 
 and two evals peaked at 3.09 GB kept, 2.99 GB with glibc's defaults, with the same losses.
 
 Set once, early in the process; later allocations follow it. Other C libraries (macOS, musl): no-op.
+
+Kept memory fragments over a long run: with bucketed batches the step's tensors change size, and the
+heap's free space grew by about 30 MB per 1,000 main-job steps (mallinfo2, 3,000 steps). The trainer
+hands the free pages back at each save (give_back_free_memory), so that growth does not add up.
 """
 import ctypes
 import ctypes.util
@@ -18,12 +22,28 @@ _M_TRIM_THRESHOLD = -1    # mallopt parameters (malloc.h)
 _M_MMAP_MAX = -4
 
 
+def _libc():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def keep_freed_memory():
     """Serve large allocations from malloc's heap and never trim it: True where glibc took it."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1))
+
+
+def give_back_free_memory():
+    """malloc_trim(0): the free pages anywhere in malloc's heap go back to the kernel (the memory kept
+    stays allocated to the process, not resident). True where glibc did it."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is None:
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True

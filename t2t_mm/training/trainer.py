@@ -23,6 +23,9 @@ from t2t_mm.training import (checkpoints, curves, distribution, evaluation, guar
                              sampler as sampler_lib, step as step_lib, summaries)
 
 
+GIVE_BACK_EVERY = 500   # steps between handing malloc's free pages back (host_memory.give_back_free_memory)
+
+
 class NonFiniteLossError(UserError):
     """The training loss became NaN or Inf; the run stops without saving the bad state."""
 
@@ -288,6 +291,8 @@ class Trainer:
             self.step.assign(step)
             self.summaries.train(step, name, outputs)
             self.progress.step(step, name, outputs["loss"], outputs["examples"], compiled)
+            if step % GIVE_BACK_EVERY == 0:   # kept memory fragments: its free pages go back now and then
+                host_memory.give_back_free_memory()
             if config.eval_every and step % config.eval_every == 0 and step < config.train_steps:
                 results.update(self.evaluate(step))
             if config.save_every and step % config.save_every == 0 and step < config.train_steps:
@@ -308,6 +313,7 @@ class Trainer:
         self.steps.release_training()
         self.iterators.clear()
         gc.collect()
+        host_memory.give_back_free_memory()
 
     def _stop_on_bad_loss(self, step, name, what):
         latest = self.keeper.latest()

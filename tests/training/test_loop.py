@@ -43,6 +43,17 @@ def test_on_one_cpu_the_training_batches_come_from_plain_tf_data_iterators(fakes
     assert kinds and set(kinds) == {"OwnedIterator"}
 
 
+def test_free_heap_pages_go_back_every_give_back_every_steps_and_before_the_final_eval(fakes, tmp_path,
+                                                                                         monkeypatch):
+    given_back = []
+    monkeypatch.setattr(trainer, "GIVE_BACK_EVERY", 3)
+    run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=7, eval_steps=0))
+    monkeypatch.setattr(trainer.host_memory, "give_back_free_memory",
+                        lambda: given_back.append((int(run.step.numpy()), len(run.steps._train))))
+    run.run()
+    assert given_back == [(3, 2), (6, 2), (7, 0)]   # steps 3 and 6, then with the training steps gone
+
+
 def test_the_final_eval_runs_after_the_training_functions_are_released(fakes, tmp_path):
     """The run's peak memory is not the compiled training steps plus the final eval's functions."""
     run = trainer.Trainer(fake_config(tmp_path / "run", train_steps=4, eval_steps=1))
