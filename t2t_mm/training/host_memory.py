@@ -13,7 +13,8 @@ Set once, early in the process; later allocations follow it. Other C libraries (
 
 Kept memory fragments over a long run: with bucketed batches the step's tensors change size, and the
 heap's free space grew by about 30 MB per 1,000 main-job steps (mallinfo2, 3,000 steps). The trainer
-hands the free pages back at each save (give_back_free_memory), so that growth does not add up.
+hands the free pages back every trainer.GIVE_BACK_EVERY steps and before its final eval
+(give_back_free_memory), so that growth does not add up.
 """
 import ctypes
 import ctypes.util
