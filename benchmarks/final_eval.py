@@ -18,28 +18,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from checkout_child import TRAINER_CHILD_PREAMBLE, run_in_checkout  # noqa: E402
 
-CHILD = r"""
-import json, os, shutil, sys, tempfile, threading, time
-import tensorflow as tf
-tf.config.threading.set_intra_op_parallelism_threads(1)
-from t2t_mm.training import host_memory
-host_memory.keep_freed_memory()
-from t2t_mm import plugins
-plugins.load_all()
-import t2t_mm
-from t2t_mm.training import trainer as trainer_lib
-
-def rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 1e6
-
-peak = [0.0]
-def sample():
-    while True:
-        peak[0] = max(peak[0], rss_mb())
-        time.sleep(0.2)
-threading.Thread(target=sample, daemon=True).start()
+CHILD = TRAINER_CHILD_PREAMBLE + r"""
 run_dir, data_dir = sys.argv[1], sys.argv[2]
 out = os.path.join(tempfile.mkdtemp(), "run")
 shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns(".lock"))
@@ -71,7 +53,6 @@ print("RESULT " + json.dumps({"code": t2t_mm.__file__, **row}))
 
 
 def run_variant(tree, run_dir, data_dir):
-    from checkout_child import run_in_checkout
     return run_in_checkout(tree, CHILD, [run_dir, data_dir])
 
 
@@ -107,5 +88,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, HERE)
     main()
