@@ -18,12 +18,15 @@ hands the free pages back every trainer.GIVE_BACK_EVERY steps and before its fin
 """
 import ctypes
 import ctypes.util
+import functools
 
 _M_TRIM_THRESHOLD = -1    # mallopt parameters (malloc.h)
 _M_MMAP_MAX = -4
 
 
+@functools.lru_cache(maxsize=None)
 def _libc():
+    """The C library, looked up once (find_library runs ldconfig: about 2 ms a call)."""
     try:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
